@@ -1,0 +1,38 @@
+//! The debrief domain: everything a security post-mortem holds, and the rules
+//! that keep it consistent.
+//!
+//! This crate is pure. It does no IO, spawns nothing and never reads the
+//! clock: any rule that depends on "now" takes the time as a parameter, so
+//! the rules behave the same in tests, in the server and in the CLI.
+//!
+//! The whole post-mortem of one incident is a [`PostMortem`] document: it is
+//! what `GET /api/v1/incidents/{key}` returns, what `debrief export --format
+//! json` writes and what `debrief import` reads back.
+
+pub mod action;
+pub mod analysis;
+pub mod comms;
+pub mod document;
+pub mod error;
+pub mod findings;
+pub mod incident;
+pub mod metrics;
+pub mod time;
+pub mod timeline;
+
+pub use action::{
+    ActionItem, ActionKind, ActionStatus, Addresses, Criterion, Horizon, Priority, StatusChange,
+    Verification,
+};
+pub use analysis::{
+    Fishbone, FishboneCause, FiveWhys, FmeaRow, RootCause, RootCauseKind, Score, WhyStep,
+};
+pub use comms::{Communications, CustomerNotification, Improvement, InternalSummary, Lesson};
+pub use document::{Findings, IncidentPatch, NewIncident, PostMortem};
+pub use error::{FieldError, ValidationErrors};
+pub use findings::{Area, Finding, FindingKind};
+pub use incident::{
+    AttackTechnique, Impact, IncidentKey, IncidentStatus, Lifecycle, Participant, PostmortemStatus,
+    PostmortemType, Role, Severity, SeverityChange,
+};
+pub use timeline::{Fact, Phase, TimelineEntry};

@@ -1,0 +1,1 @@
+//! Organisation-wide response metrics (filled in below).
