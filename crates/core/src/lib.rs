@@ -16,6 +16,7 @@ pub mod document;
 pub mod error;
 pub mod findings;
 pub mod incident;
+pub mod input;
 pub mod metrics;
 pub mod time;
 pub mod timeline;

@@ -1,1 +1,70 @@
-//! placeholder
+//! The debrief HTTP service.
+//!
+//! One route table ([`routes::router`]) serves the REST API under `/api/v1`,
+//! its OpenAPI document at `/api/openapi.json`, Swagger UI at `/api/docs`
+//! (vendored: works offline) and `/healthz`. Handlers are thin: they
+//! extract, call the store or the domain, and render. Errors are one closed
+//! enum ([`error::ApiError`]) mapped explicitly to HTTP statuses; every
+//! error body carries the request id a user can quote.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod request_id;
+pub mod routes;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use debrief_store::Store;
+
+pub use routes::router;
+
+/// Where handlers get "now". Domain code never reads the clock; the server
+/// passes this value in, and tests pin it.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant, for tests and reproducible demos.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The source of "now".
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// State over `store` with the system clock.
+    pub fn new(store: Store) -> Self {
+        Self { store, clock: Arc::new(SystemClock) }
+    }
+
+    /// State over `store` with a given clock.
+    pub fn with_clock(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+}

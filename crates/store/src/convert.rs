@@ -1,0 +1,1 @@
+//! Rows <-> core types.
