@@ -84,8 +84,14 @@ pub fn escape(text: &str) -> String {
     escape_line_start(out)
 }
 
-/// Escapes what would make the start of a line a block marker.
+/// Escapes what would make the start of a line a block marker, and a
+/// trailing run of `#` that an ATX heading would take as its closing
+/// sequence and drop ("Fix #" must not render as "Fix").
 fn escape_line_start(mut s: String) -> String {
+    let hashes = s.bytes().rev().take_while(|b| *b == b'#').count();
+    if hashes > 0 && hashes < s.len() && s.as_bytes().get(s.len() - hashes - 1) == Some(&b' ') {
+        s.insert(s.len() - hashes, '\\');
+    }
     match s.chars().next() {
         Some('#' | '-' | '+' | '=') => s.insert(0, '\\'),
         Some(c) if c.is_ascii_digit() => {
@@ -793,11 +799,7 @@ fn addresses(doc: &PostMortem, a: &ActionItem) -> Vec<String> {
     let mut lines = Vec::new();
     for id in &a.addresses.root_causes {
         lines.push(match doc.root_causes.iter().find(|r| r.id == *id) {
-            Some(r) => format!(
-                "{} ({})",
-                escape(&r.title),
-                r.kind.label().to_lowercase()
-            ),
+            Some(r) => format!("{}: {}", r.kind.label(), escape(&r.title)),
             None => format!("unknown root cause {id}"),
         });
     }
@@ -996,6 +998,9 @@ mod tests {
         assert_eq!(escape("2025) not a list"), "2025\\) not a list");
         assert_eq!(escape("3 hours"), "3 hours");
         assert_eq!(escape("1.5 hours"), "1\\.5 hours");
+        assert_eq!(escape("Fix #"), "Fix \\#");
+        assert_eq!(escape("Fix ##"), "Fix \\##");
+        assert_eq!(escape("C#"), "C#");
     }
 
     #[test]
