@@ -12,6 +12,7 @@
 pub mod action;
 pub mod analysis;
 pub mod comms;
+pub mod demo;
 pub mod document;
 pub mod error;
 pub mod findings;

@@ -20,8 +20,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use debrief_core::{
-    ActionItem, ActionStatus, Area, CustomerNotification, Finding, FishboneCause, FmeaRow,
-    Horizon, InternalSummary, Phase, PostMortem, RootCauseKind, TimelineEntry,
+    ActionItem, ActionStatus, Area, CustomerNotification, Finding, FishboneCause, FmeaRow, Horizon,
+    InternalSummary, Phase, PostMortem, RootCauseKind, TimelineEntry,
 };
 
 /// Renders the whole post-mortem as Markdown (CommonMark with GFM tables and
@@ -52,7 +52,9 @@ pub fn markdown(doc: &PostMortem) -> String {
 ///   shown as text by any renderer, raw HTML enabled or not;
 /// - a leading `#`, `-`, `+` or `=` is escaped, and so is the `.` or `)` of
 ///   a leading number such as `1.`, so the text cannot start a heading, a
-///   list, a thematic break or a setext underline when it begins a line.
+///   list, a thematic break or a setext underline when it begins a line;
+/// - a trailing ` #` is escaped, so a heading does not drop it as a closing
+///   sequence.
 ///
 /// Every escape renders as the character the user typed.
 pub fn escape(text: &str) -> String {
@@ -185,7 +187,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -306,11 +308,7 @@ fn header(out: &mut Out, doc: &PostMortem) {
             let team = present(&p.team)
                 .map(|t| format!(" ({})", escape(t)))
                 .unwrap_or_default();
-            out.line(format!(
-                "  - {}{team}: {}",
-                escape(&p.name),
-                p.role.label()
-            ));
+            out.line(format!("  - {}{team}: {}", escape(&p.name), p.role.label()));
         }
     }
 
@@ -320,7 +318,10 @@ fn header(out: &mut Out, doc: &PostMortem) {
         .map(|t| {
             // `T1110.004` lives at `techniques/T1110/004/`.
             let path = t.as_str().replace('.', "/");
-            format!("[{t}](https://attack.mitre.org/techniques/{path}/)", t = t.as_str())
+            format!(
+                "[{t}](https://attack.mitre.org/techniques/{path}/)",
+                t = t.as_str()
+            )
         })
         .collect();
     out.fact("ATT&CK techniques", &techniques.join(", "));
@@ -331,7 +332,10 @@ fn header(out: &mut Out, doc: &PostMortem) {
     );
     out.fact(
         "Repeat of",
-        &doc.repeat_of.as_ref().map(|k| k.to_string()).unwrap_or_default(),
+        &doc.repeat_of
+            .as_ref()
+            .map(|k| k.to_string())
+            .unwrap_or_default(),
     );
     let related: Vec<&str> = doc.related.iter().map(|k| k.as_str()).collect();
     out.fact("Related", &related.join(", "));
@@ -394,7 +398,11 @@ fn timeline(out: &mut Out, doc: &PostMortem) {
 
 fn timeline_entry(out: &mut Out, e: &TimelineEntry) {
     out.blank();
-    out.line(format!("**{}** - {}", when(e.occurred_at), escape(&e.title)));
+    out.line(format!(
+        "**{}** - {}",
+        when(e.occurred_at),
+        escape(&e.title)
+    ));
     for d in &e.details {
         let d = escape(d);
         if !d.is_empty() {
@@ -805,11 +813,7 @@ fn addresses(doc: &PostMortem, a: &ActionItem) -> Vec<String> {
     }
     for id in &a.addresses.fishbone_causes {
         lines.push(match doc.fishbone.causes.iter().find(|c| c.id == *id) {
-            Some(c) => format!(
-                "Fishbone, {}: {}",
-                escape(&c.category),
-                escape(&c.text)
-            ),
+            Some(c) => format!("Fishbone, {}: {}", escape(&c.category), escape(&c.text)),
             None => format!("unknown fishbone cause {id}"),
         });
     }
@@ -874,7 +878,10 @@ fn internal_summary(out: &mut Out, s: &InternalSummary) {
         out.heading(4, "What Happened (High-Level)");
         out.block(escape_block(&s.what_happened));
         if !s.customer_impact.trim().is_empty() {
-            out.block(format!("**Customer Impact**: {}", escape(&s.customer_impact)));
+            out.block(format!(
+                "**Customer Impact**: {}",
+                escape(&s.customer_impact)
+            ));
         }
     }
     if !s.what_worked.is_empty() || !s.improvements.is_empty() {
@@ -972,7 +979,10 @@ mod tests {
             escape("Admin account compromise via backup codes"),
             "Admin account compromise via backup codes"
         );
-        assert_eq!(escape("snake_case stays readable"), "snake_case stays readable");
+        assert_eq!(
+            escape("snake_case stays readable"),
+            "snake_case stays readable"
+        );
     }
 
     #[test]
@@ -1007,14 +1017,20 @@ mod tests {
     fn markers_inside_the_text_are_left_alone_unless_inline() {
         assert_eq!(escape("MFA - backup #1"), "MFA - backup #1");
         assert_eq!(escape("a | b"), "a \\| b");
-        assert_eq!(escape("*bold* _em_ `code`"), "\\*bold\\* \\_em\\_ \\`code\\`");
+        assert_eq!(
+            escape("*bold* _em_ `code`"),
+            "\\*bold\\* \\_em\\_ \\`code\\`"
+        );
         assert_eq!(escape("[link](x) ~~del~~"), "\\[link\\](x) \\~\\~del\\~\\~");
         assert_eq!(escape("C:\\temp"), "C:\\\\temp");
     }
 
     #[test]
     fn line_breaks_cannot_start_a_new_block() {
-        assert_eq!(escape("title\n# heading\n\n- item"), "title # heading - item");
+        assert_eq!(
+            escape("title\n# heading\n\n- item"),
+            "title # heading - item"
+        );
         assert_eq!(escape("  padded  "), "padded");
     }
 
@@ -1041,8 +1057,14 @@ mod tests {
         assert_eq!(duration_words(minutes(225)), "3 hours 45 minutes");
         assert_eq!(duration_words(minutes(585)), "9 hours 45 minutes");
         assert_eq!(duration_words(minutes(24 * 60)), "1 day");
-        assert_eq!(duration_words(minutes(2 * 24 * 60 + 4 * 60 + 20)), "2 days 4 hours");
-        assert_eq!(duration_words(minutes(2 * 24 * 60 + 4 * 60 + 40)), "2 days 5 hours");
+        assert_eq!(
+            duration_words(minutes(2 * 24 * 60 + 4 * 60 + 20)),
+            "2 days 4 hours"
+        );
+        assert_eq!(
+            duration_words(minutes(2 * 24 * 60 + 4 * 60 + 40)),
+            "2 days 5 hours"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use debrief_core::{IncidentKey, NewIncident, Phase, Severity, TimelineEntry};
+use debrief_core::{IncidentKey, NewIncident, Phase, TimelineEntry};
 use debrief_store::Store;
 use uuid::Uuid;
 
@@ -21,13 +21,21 @@ async fn main() {
         .next()
         .filter(|a| a != "-")
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let entries: usize = args.next().map_or(100_000, |n| n.parse().expect("ENTRIES is a number"));
+    let entries: usize = args
+        .next()
+        .map_or(100_000, |n| n.parse().expect("ENTRIES is a number"));
 
     let store = Store::connect(&url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    let t0 = Utc.with_ymd_and_hms(2025, 11, 28, 2, 15, 0).single().expect("valid time");
-    let key = IncidentKey::parse(&format!("BENCH-{}", Uuid::new_v4().simple().to_string()[..8].to_uppercase()))
-        .expect("valid key");
+    let t0 = Utc
+        .with_ymd_and_hms(2025, 11, 28, 2, 15, 0)
+        .single()
+        .expect("valid time");
+    let key = IncidentKey::parse(&format!(
+        "BENCH-{}",
+        Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    ))
+    .expect("valid key");
     let input: NewIncident = serde_json::from_value(serde_json::json!({
         "key": key, "title": "Timeline insert benchmark", "severity": "low"
     }))
@@ -45,7 +53,11 @@ async fn main() {
                 occurred_at: t0 + Duration::milliseconds(i as i64 * 250),
                 learned_at: None,
                 phase: Phase::Detection,
-                title: format!("sshd: Failed password for admin from 185.220.101.{} port {}", i % 255, 40000 + i % 20000),
+                title: format!(
+                    "sshd: Failed password for admin from 185.220.101.{} port {}",
+                    i % 255,
+                    40000 + i % 20000
+                ),
                 details: vec!["auth.log".into()],
                 we_knew: None,
                 we_didnt_know: None,
@@ -56,7 +68,10 @@ async fn main() {
                 tags: vec!["ssh".into()],
             })
             .collect();
-        store.append_timeline(&key, chunk, None, t0).await.expect("append");
+        store
+            .append_timeline(&key, chunk, None, t0)
+            .await
+            .expect("append");
         done += n;
     }
     let secs = start.elapsed().as_secs_f64();

@@ -9,12 +9,12 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use debrief_core::document::Findings;
 use debrief_core::{
     ActionItem, Addresses, Area, Communications, Fact, Finding, FindingKind, Fishbone,
     FishboneCause, FiveWhys, FmeaRow, Impact, IncidentKey, Lesson, Lifecycle, PostMortem,
     RootCause, Score, TimelineEntry,
 };
-use debrief_core::document::Findings;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{DbErr, JsonValue};
 use serde::Serialize;
@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entity::{
-    action_items, findings, fishbone_causes, five_whys, fmea_rows, incidents, lessons,
-    root_causes, timeline_entries,
+    action_items, findings, fishbone_causes, five_whys, fmea_rows, incidents, lessons, root_causes,
+    timeline_entries,
 };
 
 /// A value as JSON for a JSON column.
@@ -38,9 +38,8 @@ fn from_json<T: DeserializeOwned>(
     table: &str,
     column: &str,
 ) -> Result<T, StoreError> {
-    serde_json::from_value(v).map_err(|e| {
-        StoreError::Database(DbErr::Json(format!("{table}.{column}: {e}")))
-    })
+    serde_json::from_value(v)
+        .map_err(|e| StoreError::Database(DbErr::Json(format!("{table}.{column}: {e}"))))
 }
 
 /// An enum stored as its text form back into the enum.
@@ -56,11 +55,6 @@ fn score(v: i32, table: &str, column: &str) -> Result<Score, StoreError> {
 
 fn score_opt(v: Option<i32>, table: &str, column: &str) -> Result<Option<Score>, StoreError> {
     v.map(|v| score(v, table, column)).transpose()
-}
-
-/// Blank optional text is stored as NULL, so that "" and absent read back alike.
-fn text_opt(v: &Option<String>) -> Option<String> {
-    v.clone()
 }
 
 // ---------------------------------------------------------------- incidents
@@ -98,7 +92,7 @@ pub(crate) fn incident_row(
         impact: Set(to_json(&doc.impact)?),
         attack_vectors: Set(to_json(&doc.attack_vectors)?),
         attack_techniques: Set(to_json(&doc.attack_techniques)?),
-        patient_zero: Set(text_opt(&doc.patient_zero)),
+        patient_zero: Set(doc.patient_zero.clone()),
         participants: Set(to_json(&doc.participants)?),
         repeat_of: Set(doc.repeat_of.as_ref().map(|k| k.as_str().to_owned())),
         related: Set(to_json(&doc.related)?),
@@ -145,7 +139,11 @@ pub(crate) fn incident_doc(m: incidents::Model) -> Result<PostMortem, StoreError
         attack_techniques: from_json(m.attack_techniques, T, "attack_techniques")?,
         patient_zero: m.patient_zero,
         participants: from_json(m.participants, T, "participants")?,
-        repeat_of: m.repeat_of.as_deref().map(|k| key(k, "repeat_of")).transpose()?,
+        repeat_of: m
+            .repeat_of
+            .as_deref()
+            .map(|k| key(k, "repeat_of"))
+            .transpose()?,
         related: from_json(m.related, T, "related")?,
         timeline: Vec::new(),
         five_whys: Vec::new(),

@@ -29,8 +29,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, IsolationLevel, QueryOrder, Set, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, IsolationLevel, QueryOrder, Set, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use serde::Serialize;
@@ -79,7 +79,9 @@ pub enum StoreError {
         what: String,
     },
     /// The write named a version that is no longer current; nothing was written.
-    #[error("version mismatch: the change was made against version {expected}, but the incident is at version {actual}")]
+    #[error(
+        "version mismatch: the change was made against version {expected}, but the incident is at version {actual}"
+    )]
     VersionMismatch {
         /// The version the caller had.
         expected: i64,
@@ -431,6 +433,9 @@ impl SectionItem {
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     backend: Backend,
+    /// A temporary directory holding the database file, removed when the
+    /// last clone of the store is dropped (test stores only).
+    pub(crate) temp_dir: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 /// How long a SQLite connection waits for another writer before giving up.
@@ -489,7 +494,11 @@ impl Store {
             opts.max_connections(16);
         }
         let db = Database::connect(opts).await?;
-        Ok(Store { db, backend })
+        Ok(Store {
+            db,
+            backend,
+            temp_dir: None,
+        })
     }
 
     /// Which database this store runs on.
@@ -571,11 +580,6 @@ impl Store {
             },
         };
         Ok(self.db.begin_with_options(opts).await?)
-    }
-
-    /// The sea-orm backend, for building raw statements.
-    pub(crate) fn db_backend(&self) -> DbBackend {
-        self.db.get_database_backend()
     }
 }
 

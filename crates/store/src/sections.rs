@@ -1,49 +1,782 @@
-//! Items of sections.
+//! The items of a post-mortem's sections: add, replace, delete and reorder
+//! one section's items; set the fishbone frame and the communications; and
+//! the bulk timeline append used by importers.
+//!
+//! Item writes touch only the rows they change, but they load the document
+//! first: the rules that link items (an action item's causes, a fishbone
+//! cause's parent, unique numbers) need it, and the write returns it anyway.
+//! Errors name fields relative to the item, as the API reports them against
+//! the request body.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DbErr;
+use debrief_core::{Addresses, FindingKind, Fishbone, StatusChange, ValidationErrors};
+use sea_orm::ActiveValue::NotSet;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
-use crate::{Communications, IncidentKey, PostMortem, Section, SectionItem, Store, StoreError, TimelineEntry};
+use crate::convert;
+use crate::entity::{
+    action_items, findings, fishbone_causes, five_whys, fmea_rows, incidents, lessons, root_causes,
+    timeline_entries,
+};
+use crate::incidents::{
+    bump, find_header, finish, insert_chunked, load_document, new_id, position, unique_as_exists,
+};
+use crate::{
+    Communications, IncidentKey, PostMortem, Section, SectionItem, Store, StoreError, TimelineEntry,
+};
 
-fn todo_err() -> StoreError {
-    StoreError::Database(DbErr::Custom("not implemented yet".into()))
+/// The ids of one section's items, in document order.
+fn section_ids(doc: &PostMortem, section: Section) -> Vec<Uuid> {
+    match section {
+        Section::Timeline => doc.timeline.iter().map(|x| x.id).collect(),
+        Section::FiveWhys => doc.five_whys.iter().map(|x| x.id).collect(),
+        Section::RootCauses => doc.root_causes.iter().map(|x| x.id).collect(),
+        Section::FishboneCauses => doc.fishbone.causes.iter().map(|x| x.id).collect(),
+        Section::Fmea => doc.fmea.iter().map(|x| x.id).collect(),
+        Section::WentWell => doc.findings.went_well.iter().map(|x| x.id).collect(),
+        Section::WentWrong => doc.findings.went_wrong.iter().map(|x| x.id).collect(),
+        Section::ActionItems => doc.action_items.iter().map(|x| x.id).collect(),
+        Section::Lessons => doc.lessons.iter().map(|x| x.id).collect(),
+    }
+}
+
+/// Whether any section of the document has an item with `id`.
+fn id_in_use(doc: &PostMortem, id: Uuid) -> bool {
+    Section::ALL
+        .iter()
+        .any(|s| section_ids(doc, *s).contains(&id))
+}
+
+fn not_found(section: Section, id: Uuid) -> StoreError {
+    StoreError::NotFound {
+        what: format!("{} {id}", section.item_name()),
+    }
+}
+
+/// One past the highest position of the incident's rows in a table (0 when
+/// there are none), optionally among the rows matching `extra`.
+async fn next_position<E, C>(
+    conn: &C,
+    incident_col: E::Column,
+    position_col: E::Column,
+    incident_id: Uuid,
+    extra: Option<sea_orm::Condition>,
+) -> Result<i32, StoreError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut q = E::find()
+        .select_only()
+        .column_as(Expr::col(position_col).max(), "max_position")
+        .filter(incident_col.eq(incident_id));
+    if let Some(c) = extra {
+        q = q.filter(c);
+    }
+    let max: Option<Option<i32>> = q.into_tuple().one(conn).await?;
+    Ok(max.flatten().map_or(0, |m| m.saturating_add(1)))
+}
+
+/// Sets `position = i` on the row with the i-th id.
+async fn set_positions<E, C>(
+    conn: &C,
+    id_col: E::Column,
+    position_col: E::Column,
+    ids: &[Uuid],
+) -> Result<(), StoreError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    for (i, id) in ids.iter().enumerate() {
+        E::update_many()
+            .col_expr(position_col, Expr::value(position(i)))
+            .filter(id_col.eq(*id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts one item row, reporting an id taken by another incident's item
+/// as [`StoreError::AlreadyExists`].
+async fn insert_row<A, C>(conn: &C, row: A, section: Section, id: Uuid) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    <A::Entity as EntityTrait>::insert(row)
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| unique_as_exists(e, || format!("{} {id}", section.item_name())))?;
+    Ok(())
+}
+
+/// Replaces one item row (the columns that are set).
+async fn update_row<A, C>(conn: &C, row: A) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+    C: ConnectionTrait,
+{
+    <A::Entity as EntityTrait>::update(row).exec(conn).await?;
+    Ok(())
+}
+
+/// Removes links to deleted causes from the action items that had them.
+async fn unlink<C: ConnectionTrait>(
+    conn: &C,
+    doc: &PostMortem,
+    gone: &HashSet<Uuid>,
+    pick: fn(&mut Addresses) -> &mut Vec<Uuid>,
+) -> Result<(), StoreError> {
+    for a in &doc.action_items {
+        let mut addresses = a.addresses.clone();
+        let list = pick(&mut addresses);
+        let before = list.len();
+        list.retain(|id| !gone.contains(id));
+        if list.len() != before {
+            action_items::Entity::update_many()
+                .col_expr(
+                    action_items::Column::Addresses,
+                    Expr::value(convert::to_json(&addresses)?),
+                )
+                .filter(action_items::Column::Id.eq(a.id))
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The cause `id` and every cause under it, however deep.
+fn with_descendants(causes: &[debrief_core::FishboneCause], id: Uuid) -> HashSet<Uuid> {
+    let mut gone = HashSet::from([id]);
+    // Each pass adds the children of what is already gone; a chain of n
+    // causes needs at most n passes.
+    loop {
+        let before = gone.len();
+        for c in causes {
+            if c.parent.is_some_and(|p| gone.contains(&p)) {
+                gone.insert(c.id);
+            }
+        }
+        if gone.len() == before {
+            return gone;
+        }
+    }
+}
+
+/// Checks that `ids` lists every id of `current` exactly once.
+fn check_permutation(current: &[Uuid], ids: &[Uuid]) -> Result<(), StoreError> {
+    let known: HashSet<Uuid> = current.iter().copied().collect();
+    let mut seen = HashSet::new();
+    let mut problems = Vec::new();
+    for id in ids {
+        if !known.contains(id) {
+            problems.push(format!("{id} is not in this section"));
+        } else if !seen.insert(*id) {
+            problems.push(format!("{id} is listed twice"));
+        }
+    }
+    let missing: Vec<String> = current
+        .iter()
+        .filter(|id| !seen.contains(id))
+        .map(|id| id.to_string())
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!("missing {}", missing.join(", ")));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "ids",
+            format!(
+                "must list every item of the section exactly once: {}",
+                problems.join("; ")
+            ),
+        ))
+    }
 }
 
 impl Store {
-    /// Adds an item.
-    pub async fn add_item(&self, key: &IncidentKey, item: SectionItem, expected: Option<i64>, now: DateTime<Utc>) -> Result<(PostMortem, Uuid), StoreError> {
-        let _ = (key, item, expected, now);
-        Err(todo_err())
+    /// Adds an item at the end of its section and returns the document and
+    /// the item's id. A nil id gets a new UUID v7; an action item numbered 0
+    /// gets the next free number. Timeline entries are shown in time order
+    /// whatever their position.
+    pub async fn add_item(
+        &self,
+        key: &IncidentKey,
+        mut item: SectionItem,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(PostMortem, Uuid), StoreError> {
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, now).await?;
+        let iid = header.id;
+        let doc = load_document(&txn, header).await?;
+        if item.id().is_nil() {
+            item.set_id(new_id(now));
+        } else if id_in_use(&doc, item.id()) {
+            return Err(StoreError::invalid(
+                "id",
+                "is already used in this incident",
+            ));
+        }
+        let id = item.id();
+        let section = item.section();
+        match item {
+            SectionItem::Timeline(e) => {
+                StoreError::check(e.validate())?;
+                let pos = next_position::<timeline_entries::Entity, _>(
+                    &txn,
+                    timeline_entries::Column::IncidentId,
+                    timeline_entries::Column::Position,
+                    iid,
+                    None,
+                )
+                .await?;
+                insert_row(&txn, convert::timeline_row(&e, iid, pos)?, section, id).await?;
+            }
+            SectionItem::FiveWhys(w) => {
+                StoreError::check(w.validate())?;
+                let pos = next_position::<five_whys::Entity, _>(
+                    &txn,
+                    five_whys::Column::IncidentId,
+                    five_whys::Column::Position,
+                    iid,
+                    None,
+                )
+                .await?;
+                insert_row(&txn, convert::five_whys_row(&w, iid, pos)?, section, id).await?;
+            }
+            SectionItem::RootCause(r) => {
+                StoreError::check(r.validate())?;
+                let pos = next_position::<root_causes::Entity, _>(
+                    &txn,
+                    root_causes::Column::IncidentId,
+                    root_causes::Column::Position,
+                    iid,
+                    None,
+                )
+                .await?;
+                insert_row(&txn, convert::root_cause_row(&r, iid, pos), section, id).await?;
+            }
+            SectionItem::FishboneCause(c) => {
+                StoreError::check(doc.fishbone.validate_cause(&c))?;
+                let pos = next_position::<fishbone_causes::Entity, _>(
+                    &txn,
+                    fishbone_causes::Column::IncidentId,
+                    fishbone_causes::Column::Position,
+                    iid,
+                    None,
+                )
+                .await?;
+                insert_row(&txn, convert::fishbone_row(&c, iid, pos), section, id).await?;
+            }
+            SectionItem::Fmea(r) => {
+                StoreError::check(r.validate())?;
+                let pos = next_position::<fmea_rows::Entity, _>(
+                    &txn,
+                    fmea_rows::Column::IncidentId,
+                    fmea_rows::Column::Position,
+                    iid,
+                    None,
+                )
+                .await?;
+                insert_row(&txn, convert::fmea_row(&r, iid, pos), section, id).await?;
+            }
+            SectionItem::WentWell(f) | SectionItem::WentWrong(f) => {
+                StoreError::check(f.validate())?;
+                let kind = finding_kind(section);
+                let pos = next_position::<findings::Entity, _>(
+                    &txn,
+                    findings::Column::IncidentId,
+                    findings::Column::Position,
+                    iid,
+                    Some(sea_orm::Condition::all().add(findings::Column::Kind.eq(kind.as_str()))),
+                )
+                .await?;
+                insert_row(&txn, convert::finding_row(&f, kind, iid, pos)?, section, id).await?;
+            }
+            SectionItem::ActionItem(mut a) => {
+                let mut errs = ValidationErrors::default();
+                if a.number == 0 {
+                    a.number = doc.next_action_number();
+                } else if doc.action_items.iter().any(|x| x.number == a.number) {
+                    errs.push(
+                        "number",
+                        format!("#{} is used by another action item", a.number),
+                    );
+                }
+                errs.0.extend(a.validate(doc.horizon_base()).0);
+                errs.0.extend(doc.validate_links(&a).0);
+                StoreError::check(errs)?;
+                insert_row(&txn, convert::action_row(&a, iid)?, section, id).await?;
+            }
+            SectionItem::Lesson(l) => {
+                StoreError::check(l.validate())?;
+                let pos = next_position::<lessons::Entity, _>(
+                    &txn,
+                    lessons::Column::IncidentId,
+                    lessons::Column::Position,
+                    iid,
+                    None,
+                )
+                .await?;
+                insert_row(&txn, convert::lesson_row(&l, iid, pos), section, id).await?;
+            }
+        }
+        Ok((finish(txn, iid).await?, id))
     }
-    /// Replaces an item.
-    pub async fn update_item(&self, key: &IncidentKey, id: Uuid, item: SectionItem, expected: Option<i64>, now: DateTime<Utc>) -> Result<PostMortem, StoreError> {
-        let _ = (key, id, item, expected, now);
-        Err(todo_err())
+
+    /// Replaces the item `id` of the item's section (an id in the body is
+    /// ignored); [`StoreError::NotFound`] when that section of the incident
+    /// has no such item. The item keeps its place.
+    ///
+    /// An action item keeps its number when the body says 0, and keeps its
+    /// status history when the body has none (the history is an audit trail:
+    /// leaving it out of a form does not erase it). When its status changes
+    /// and the body did not record the change itself, the change is recorded
+    /// on the day of `now`.
+    pub async fn update_item(
+        &self,
+        key: &IncidentKey,
+        id: Uuid,
+        mut item: SectionItem,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<PostMortem, StoreError> {
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, now).await?;
+        let iid = header.id;
+        let doc = load_document(&txn, header).await?;
+        let section = item.section();
+        if !section_ids(&doc, section).contains(&id) {
+            return Err(not_found(section, id));
+        }
+        item.set_id(id);
+        match item {
+            SectionItem::Timeline(e) => {
+                StoreError::check(e.validate())?;
+                let mut row = convert::timeline_row(&e, iid, 0)?;
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+            SectionItem::FiveWhys(w) => {
+                StoreError::check(w.validate())?;
+                let mut row = convert::five_whys_row(&w, iid, 0)?;
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+            SectionItem::RootCause(r) => {
+                StoreError::check(r.validate())?;
+                let mut row = convert::root_cause_row(&r, iid, 0);
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+            SectionItem::FishboneCause(c) => {
+                let mut errs = doc.fishbone.validate_cause(&c);
+                let causes = &doc.fishbone.causes;
+                // Walk up from the new parent: meeting the cause itself means
+                // the change would hang the cause below its own sub-cause.
+                let mut up = c.parent;
+                let mut steps = 0;
+                while let Some(p) = up {
+                    if p == id {
+                        if c.parent != Some(id) {
+                            errs.push("parent", "is a sub-cause of this cause");
+                        }
+                        break;
+                    }
+                    steps += 1;
+                    if steps > causes.len() {
+                        break;
+                    }
+                    up = causes.iter().find(|x| x.id == p).and_then(|x| x.parent);
+                }
+                if let Some(old) = causes.iter().find(|x| x.id == id)
+                    && old.category != c.category
+                    && causes.iter().any(|x| x.parent == Some(id))
+                {
+                    errs.push(
+                        "category",
+                        format!(
+                            "this cause has sub-causes on `{}`; move or delete them first",
+                            old.category
+                        ),
+                    );
+                }
+                StoreError::check(errs)?;
+                let mut row = convert::fishbone_row(&c, iid, 0);
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+            SectionItem::Fmea(r) => {
+                StoreError::check(r.validate())?;
+                let mut row = convert::fmea_row(&r, iid, 0);
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+            SectionItem::WentWell(f) | SectionItem::WentWrong(f) => {
+                StoreError::check(f.validate())?;
+                let mut row = convert::finding_row(&f, finding_kind(section), iid, 0)?;
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+            SectionItem::ActionItem(mut a) => {
+                let mut errs = ValidationErrors::default();
+                if let Some(old) = doc.action_items.iter().find(|x| x.id == id) {
+                    if a.number == 0 {
+                        a.number = old.number;
+                    } else if a.number != old.number
+                        && doc.action_items.iter().any(|x| x.number == a.number)
+                    {
+                        errs.push(
+                            "number",
+                            format!("#{} is used by another action item", a.number),
+                        );
+                    }
+                    if a.status_history.is_empty() {
+                        a.status_history = old.status_history.clone();
+                    }
+                    if a.status != old.status && a.status_history.len() <= old.status_history.len()
+                    {
+                        a.status_history.push(StatusChange {
+                            status: a.status,
+                            on: now.date_naive(),
+                            note: None,
+                        });
+                    }
+                }
+                errs.0.extend(a.validate(doc.horizon_base()).0);
+                errs.0.extend(doc.validate_links(&a).0);
+                StoreError::check(errs)?;
+                update_row(&txn, convert::action_row(&a, iid)?).await?;
+            }
+            SectionItem::Lesson(l) => {
+                StoreError::check(l.validate())?;
+                let mut row = convert::lesson_row(&l, iid, 0);
+                row.position = NotSet;
+                update_row(&txn, row).await?;
+            }
+        }
+        finish(txn, iid).await
     }
-    /// Deletes an item.
-    pub async fn delete_item(&self, key: &IncidentKey, section: Section, id: Uuid, expected: Option<i64>) -> Result<PostMortem, StoreError> {
-        let _ = (key, section, id, expected);
-        Err(todo_err())
+
+    /// Deletes the item `id` of `section`. Deleting a fishbone cause deletes
+    /// its sub-causes; deleting a root cause, fishbone cause or FMEA row
+    /// removes it from the action items that addressed it.
+    ///
+    /// The contract of this call has no `now`, so `updated_at` is set from
+    /// the system clock.
+    pub async fn delete_item(
+        &self,
+        key: &IncidentKey,
+        section: Section,
+        id: Uuid,
+        expected: Option<i64>,
+    ) -> Result<PostMortem, StoreError> {
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, Utc::now()).await?;
+        let iid = header.id;
+        let doc = load_document(&txn, header).await?;
+        if !section_ids(&doc, section).contains(&id) {
+            return Err(not_found(section, id));
+        }
+        match section {
+            Section::Timeline => {
+                timeline_entries::Entity::delete_by_id(id)
+                    .exec(&txn)
+                    .await?;
+            }
+            Section::FiveWhys => {
+                five_whys::Entity::delete_by_id(id).exec(&txn).await?;
+            }
+            Section::RootCauses => {
+                root_causes::Entity::delete_by_id(id).exec(&txn).await?;
+                unlink(&txn, &doc, &HashSet::from([id]), |a| &mut a.root_causes).await?;
+            }
+            Section::FishboneCauses => {
+                let gone = with_descendants(&doc.fishbone.causes, id);
+                fishbone_causes::Entity::delete_many()
+                    .filter(fishbone_causes::Column::Id.is_in(gone.iter().copied()))
+                    .exec(&txn)
+                    .await?;
+                unlink(&txn, &doc, &gone, |a| &mut a.fishbone_causes).await?;
+            }
+            Section::Fmea => {
+                fmea_rows::Entity::delete_by_id(id).exec(&txn).await?;
+                unlink(&txn, &doc, &HashSet::from([id]), |a| &mut a.fmea_rows).await?;
+            }
+            Section::WentWell | Section::WentWrong => {
+                findings::Entity::delete_by_id(id).exec(&txn).await?;
+            }
+            Section::ActionItems => {
+                action_items::Entity::delete_by_id(id).exec(&txn).await?;
+            }
+            Section::Lessons => {
+                lessons::Entity::delete_by_id(id).exec(&txn).await?;
+            }
+        }
+        finish(txn, iid).await
     }
-    /// Reorders a section.
-    pub async fn reorder(&self, key: &IncidentKey, section: Section, ids: Vec<Uuid>, expected: Option<i64>) -> Result<PostMortem, StoreError> {
-        let _ = (key, section, ids, expected);
-        Err(todo_err())
+
+    /// Puts the items of `section` in the order of `ids`, which must list
+    /// each of the section's ids exactly once ([`StoreError::Invalid`] naming
+    /// `ids` otherwise). Action items are renumbered 1..n in that order.
+    /// Timeline entries stay in time order; the new order settles ties.
+    ///
+    /// The contract of this call has no `now`, so `updated_at` is set from
+    /// the system clock.
+    pub async fn reorder(
+        &self,
+        key: &IncidentKey,
+        section: Section,
+        ids: Vec<Uuid>,
+        expected: Option<i64>,
+    ) -> Result<PostMortem, StoreError> {
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, Utc::now()).await?;
+        let iid = header.id;
+        let doc = load_document(&txn, header).await?;
+        check_permutation(&section_ids(&doc, section), &ids)?;
+        match section {
+            Section::Timeline => {
+                set_positions::<timeline_entries::Entity, _>(
+                    &txn,
+                    timeline_entries::Column::Id,
+                    timeline_entries::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+            Section::FiveWhys => {
+                set_positions::<five_whys::Entity, _>(
+                    &txn,
+                    five_whys::Column::Id,
+                    five_whys::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+            Section::RootCauses => {
+                set_positions::<root_causes::Entity, _>(
+                    &txn,
+                    root_causes::Column::Id,
+                    root_causes::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+            Section::FishboneCauses => {
+                set_positions::<fishbone_causes::Entity, _>(
+                    &txn,
+                    fishbone_causes::Column::Id,
+                    fishbone_causes::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+            Section::Fmea => {
+                set_positions::<fmea_rows::Entity, _>(
+                    &txn,
+                    fmea_rows::Column::Id,
+                    fmea_rows::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+            Section::WentWell | Section::WentWrong => {
+                set_positions::<findings::Entity, _>(
+                    &txn,
+                    findings::Column::Id,
+                    findings::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+            Section::ActionItems => {
+                // (incident_id, number) is unique and checked row by row, so
+                // first move every item out of the way to a negative number.
+                for (i, id) in ids.iter().enumerate() {
+                    action_items::Entity::update_many()
+                        .col_expr(action_items::Column::Number, Expr::value(-position(i) - 1))
+                        .filter(action_items::Column::Id.eq(*id))
+                        .exec(&txn)
+                        .await?;
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    action_items::Entity::update_many()
+                        .col_expr(action_items::Column::Number, Expr::value(position(i) + 1))
+                        .filter(action_items::Column::Id.eq(*id))
+                        .exec(&txn)
+                        .await?;
+                }
+            }
+            Section::Lessons => {
+                set_positions::<lessons::Entity, _>(
+                    &txn,
+                    lessons::Column::Id,
+                    lessons::Column::Position,
+                    &ids,
+                )
+                .await?
+            }
+        }
+        finish(txn, iid).await
     }
-    /// Sets the fishbone frame.
-    pub async fn set_fishbone_frame(&self, key: &IncidentKey, effect: Option<String>, categories: Vec<String>, expected: Option<i64>, now: DateTime<Utc>) -> Result<PostMortem, StoreError> {
-        let _ = (key, effect, categories, expected, now);
-        Err(todo_err())
+
+    /// Sets the fishbone's effect (blank clears it) and its category bones,
+    /// in drawing order. Removing a category that still has causes is
+    /// refused ([`StoreError::Invalid`] naming `categories`).
+    pub async fn set_fishbone_frame(
+        &self,
+        key: &IncidentKey,
+        effect: Option<String>,
+        categories: Vec<String>,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<PostMortem, StoreError> {
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, now).await?;
+        let iid = header.id;
+        let doc = load_document(&txn, header).await?;
+        let frame = Fishbone {
+            effect: effect.filter(|e| !e.trim().is_empty()),
+            categories,
+            causes: Vec::new(),
+        };
+        let mut errs = frame.validate();
+        for old in &doc.fishbone.categories {
+            let n = doc
+                .fishbone
+                .causes
+                .iter()
+                .filter(|c| &c.category == old)
+                .count();
+            if n > 0 && !frame.categories.contains(old) {
+                errs.push(
+                    "categories",
+                    format!("`{old}` still has {n} cause(s); move or delete them first"),
+                );
+            }
+        }
+        StoreError::check(errs)?;
+        incidents::Entity::update_many()
+            .col_expr(incidents::Column::FishboneEffect, Expr::value(frame.effect))
+            .col_expr(
+                incidents::Column::FishboneCategories,
+                Expr::value(convert::to_json(&frame.categories)?),
+            )
+            .filter(incidents::Column::Id.eq(iid))
+            .exec(&txn)
+            .await?;
+        finish(txn, iid).await
     }
-    /// Sets the communications.
-    pub async fn set_communications(&self, key: &IncidentKey, comms: Communications, expected: Option<i64>, now: DateTime<Utc>) -> Result<PostMortem, StoreError> {
-        let _ = (key, comms, expected, now);
-        Err(todo_err())
+
+    /// Replaces the internal summary and the customer notification.
+    pub async fn set_communications(
+        &self,
+        key: &IncidentKey,
+        comms: Communications,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<PostMortem, StoreError> {
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, now).await?;
+        let iid = header.id;
+        incidents::Entity::update_many()
+            .col_expr(
+                incidents::Column::Communications,
+                Expr::value(convert::to_json(&comms)?),
+            )
+            .filter(incidents::Column::Id.eq(iid))
+            .exec(&txn)
+            .await?;
+        finish(txn, iid).await
     }
-    /// Appends timeline entries in bulk.
-    pub async fn append_timeline(&self, key: &IncidentKey, entries: Vec<TimelineEntry>, expected: Option<i64>, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let _ = (key, entries, expected, now);
-        Err(todo_err())
+
+    /// Appends many timeline entries at once, for importers: every entry is
+    /// validated first (errors name `[i].field`), then the entries are
+    /// written with multi-row INSERTs in one transaction. The document is
+    /// not loaded. Returns how many entries were added.
+    ///
+    /// Nil ids get new ids; an id already used by a timeline entry is
+    /// [`StoreError::AlreadyExists`]. An empty list changes nothing (the
+    /// incident and version are still checked).
+    pub async fn append_timeline(
+        &self,
+        key: &IncidentKey,
+        mut entries: Vec<TimelineEntry>,
+        expected: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut errs = ValidationErrors::default();
+        let mut seen = HashSet::new();
+        for (i, e) in entries.iter().enumerate() {
+            errs.0.extend(e.validate().nest(&format!("[{i}]")).0);
+            if !e.id.is_nil() && !seen.insert(e.id) {
+                errs.push(format!("[{i}].id"), "is used twice in this list");
+            }
+        }
+        StoreError::check(errs)?;
+        if entries.is_empty() {
+            let header = find_header(&self.db, key)
+                .await?
+                .ok_or_else(|| StoreError::incident_not_found(key))?;
+            return match expected {
+                Some(v) if v != header.version => Err(StoreError::VersionMismatch {
+                    expected: v,
+                    actual: header.version,
+                }),
+                _ => Ok(0),
+            };
+        }
+        for e in &mut entries {
+            if e.id.is_nil() {
+                e.id = new_id(now);
+            }
+        }
+
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, now).await?;
+        let iid = header.id;
+        let first = next_position::<timeline_entries::Entity, _>(
+            &txn,
+            timeline_entries::Column::IncidentId,
+            timeline_entries::Column::Position,
+            iid,
+            None,
+        )
+        .await?;
+        let count = entries.len();
+        let rows = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| convert::timeline_row(e, iid, first.saturating_add(position(i))))
+            .collect::<Result<Vec<_>, _>>()?;
+        insert_chunked::<timeline_entries::Entity, _>(&txn, rows, convert::TIMELINE_COLUMNS)
+            .await
+            .map_err(|e: DbErr| {
+                unique_as_exists(e, || "a timeline entry with one of these ids".to_owned())
+            })?;
+        txn.commit().await?;
+        Ok(count as u64)
+    }
+}
+
+fn finding_kind(section: Section) -> FindingKind {
+    if section == Section::WentWrong {
+        FindingKind::WentWrong
+    } else {
+        FindingKind::WentWell
     }
 }

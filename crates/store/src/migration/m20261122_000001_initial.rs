@@ -425,7 +425,10 @@ impl MigrationTrait for Migration {
                     .col(s::json_null(ActionItems::Verification))
                     .col(s::json(ActionItems::Addresses))
                     .col(s::text_null(ActionItems::ExternalRef))
-                    .foreign_key(&mut to_incident(ActionItems::Table, ActionItems::IncidentId))
+                    .foreign_key(&mut to_incident(
+                        ActionItems::Table,
+                        ActionItems::IncidentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -479,11 +482,7 @@ impl MigrationTrait for Migration {
             ("idx_lessons_incident", "lessons"),
         ] {
             manager
-                .create_index(index(
-                    name,
-                    Alias::new(table),
-                    ["incident_id", "position"],
-                ))
+                .create_index(index(name, Alias::new(table), ["incident_id", "position"]))
                 .await?;
         }
 
