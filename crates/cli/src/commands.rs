@@ -21,10 +21,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let config = Config::load(
         args.config.as_deref(),
-        Overrides { database_url: args.database_url.clone(), data_dir: args.data_dir.clone(), bind },
+        Overrides {
+            database_url: args.database_url.clone(),
+            data_dir: args.data_dir.clone(),
+            bind,
+        },
     )?;
     init_logging(&config.log);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(dispatch(args.command, config))
 }
 
@@ -33,12 +39,17 @@ fn init_logging(filter: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
     // Logs go to standard error so that standard output stays clean for
     // exports and JSON that scripts read.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
     let url = config.database_url()?;
-    let store = Store::connect(&url).await.with_context(|| format!("connecting to {}", redact(&url)))?;
+    let store = Store::connect(&url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&url)))?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
 }
@@ -51,11 +62,26 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::List { status, severity, category, q, limit, json } => {
+        Command::List {
+            status,
+            severity,
+            category,
+            q,
+            limit,
+            json,
+        } => {
             let store = open(&config).await?;
             let filter = IncidentFilter {
-                status: status.map(|s| s.parse()).transpose().map_err(anyhow::Error::msg).context("--status")?,
-                severity: severity.map(|s| s.parse()).transpose().map_err(anyhow::Error::msg).context("--severity")?,
+                status: status
+                    .map(|s| s.parse())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+                    .context("--status")?,
+                severity: severity
+                    .map(|s| s.parse())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+                    .context("--severity")?,
                 category,
                 q,
                 limit: limit.clamp(1, 500),
@@ -68,14 +94,25 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 writeln!(out)?;
             } else {
                 for s in &page.items {
-                    let detected = s.detected.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());
-                    writeln!(out, "{:<16} {:<10} {:<9} {:<10} {}", s.key, detected, s.severity, s.status, s.title)?;
+                    let detected = s
+                        .detected
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_else(|| "-".into());
+                    writeln!(
+                        out,
+                        "{:<16} {:<10} {:<9} {:<10} {}",
+                        s.key, detected, s.severity, s.status, s.title
+                    )?;
                 }
                 writeln!(out, "{} of {} incidents", page.items.len(), page.total)?;
             }
             Ok(())
         }
-        Command::Export { key, format, output } => {
+        Command::Export {
+            key,
+            format,
+            output,
+        } => {
             let store = open(&config).await?;
             let key = IncidentKey::parse(&key).map_err(anyhow::Error::msg)?;
             let doc = store.get(&key).await?;
@@ -84,7 +121,8 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 ExportFormat::Md => debrief_report::markdown(&doc),
             };
             match output {
-                Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
                 None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }
             Ok(())
@@ -97,14 +135,18 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 match store.import(doc, replace, Utc::now()).await {
                     Ok(d) => println!("imported {} (version {})", d.key, d.version),
                     Err(StoreError::AlreadyExists { .. }) => {
-                        bail!("{key} exists already; nothing was changed for it (use --replace to overwrite)")
+                        bail!(
+                            "{key} exists already; nothing was changed for it (use --replace to overwrite)"
+                        )
                     }
                     Err(e) => return Err(anyhow::Error::new(e).context(format!("importing {key}"))),
                 }
             }
             Ok(())
         }
-        Command::Demo { action: DemoAction::Load { replace } } => {
+        Command::Demo {
+            action: DemoAction::Load { replace },
+        } => {
             let store = open(&config).await?;
             let n = load_demo(&store, replace).await?;
             println!("loaded {n} demo incidents");
@@ -159,7 +201,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     tracing::info!(%addr, database = %redact(&config.database_url()?), "serving");
     let app = debrief_web::router(debrief_web::AppState::new(store));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -169,7 +213,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

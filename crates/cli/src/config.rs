@@ -61,7 +61,11 @@ impl Config {
         let env_file = std::env::var_os("DEBRIEF_CONFIG").map(PathBuf::from);
         match file.map(Path::to_path_buf).or(env_file) {
             Some(path) => {
-                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+                anyhow::ensure!(
+                    path.exists(),
+                    "config file {} does not exist",
+                    path.display()
+                );
                 fig = fig.merge(Toml::file(path));
             }
             None => fig = fig.merge(Toml::file("debrief.toml")),
@@ -78,7 +82,8 @@ impl Config {
             return Ok(url.clone());
         }
         let dir = self.data_dir.clone().unwrap_or_else(default_data_dir);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating the data folder {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the data folder {}", dir.display()))?;
         Ok(format!("sqlite://{}", dir.join("debrief.db").display()))
     }
 }
@@ -96,8 +101,12 @@ fn default_data_dir() -> PathBuf {
 /// The URL with any password replaced, for logs and messages: secrets never
 /// reach a log.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -110,7 +119,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_a_log_line() {
-        assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
         assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
     }
 
@@ -118,7 +130,10 @@ mod tests {
     fn flags_override_the_defaults() {
         let c = Config::load(
             None,
-            Overrides { bind: Some(SocketAddr::from(([0, 0, 0, 0], 9))), ..Default::default() },
+            Overrides {
+                bind: Some(SocketAddr::from(([0, 0, 0, 0], 9))),
+                ..Default::default()
+            },
         )
         .unwrap();
         assert_eq!(c.bind.port(), 9);

@@ -9,7 +9,10 @@ use serde_json::Value;
 
 fn debrief(db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_debrief"));
-    c.arg("--database-url").arg(db).env("RUST_LOG", "warn").env_remove("DEBRIEF_DATABASE_URL");
+    c.arg("--database-url")
+        .arg(db)
+        .env("RUST_LOG", "warn")
+        .env_remove("DEBRIEF_DATABASE_URL");
     c
 }
 
@@ -32,7 +35,12 @@ fn sqlite(dir: &Path, name: &str) -> String {
 fn keys(db: &str) -> Vec<String> {
     let out = run(debrief(db).args(["list", "--json", "--limit", "500"]));
     let page: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut keys: Vec<String> = page["items"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap().to_owned()).collect();
+    let mut keys: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_owned())
+        .collect();
     keys.sort();
     keys
 }
@@ -47,11 +55,17 @@ fn every_demo_post_mortem_survives_export_import_export_unchanged() {
     assert_eq!(all.len(), 35);
     for key in &all {
         let file = dir.path().join(format!("{key}.json"));
-        run(debrief(&a).args(["export", key, "--format", "json", "--output"]).arg(&file));
+        run(debrief(&a)
+            .args(["export", key, "--format", "json", "--output"])
+            .arg(&file));
         run(debrief(&b).arg("import").arg(&file));
         let first = std::fs::read_to_string(&file).unwrap();
         let again = run(debrief(&b).args(["export", key, "--format", "json"]));
-        assert_eq!(first, String::from_utf8(again.stdout).unwrap(), "{key} changed on the round trip");
+        assert_eq!(
+            first,
+            String::from_utf8(again.stdout).unwrap(),
+            "{key} changed on the round trip"
+        );
     }
 }
 
@@ -61,7 +75,9 @@ fn import_refuses_an_existing_key_unless_told_to_replace() {
     let db = sqlite(dir.path(), "x.db");
     run(debrief(&db).args(["demo", "load"]));
     let file = dir.path().join("doc.json");
-    run(debrief(&db).args(["export", "INC-2025-1128", "--output"]).arg(&file));
+    run(debrief(&db)
+        .args(["export", "INC-2025-1128", "--output"])
+        .arg(&file));
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     doc["title"] = Value::from("Changed title");
     std::fs::write(&file, doc.to_string()).unwrap();
@@ -103,14 +119,23 @@ struct Server {
 impl Server {
     fn start(db: &str, extra: &[&str], env: &[(&str, &Path)]) -> Server {
         let mut cmd = debrief(db);
-        cmd.args(["serve", "--bind", "127.0.0.1:0"]).args(extra).stdout(Stdio::piped()).stderr(Stdio::null());
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("debrief listening on ").unwrap_or_else(|| panic!("unexpected: {line}")).to_owned();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("debrief listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {line}"))
+            .to_owned();
         Server { child, url }
     }
 }
@@ -135,9 +160,21 @@ fn serve_with_demo_uses_an_sqlite_file_in_the_data_folder_by_default() {
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let server = Server { child, url: line.trim().trim_start_matches("debrief listening on ").to_owned() };
-    let doc: Value = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url)).call().unwrap().into_json().unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let server = Server {
+        child,
+        url: line
+            .trim()
+            .trim_start_matches("debrief listening on ")
+            .to_owned(),
+    };
+    let doc: Value = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
     assert_eq!(doc["category"], "Authentication Bypass");
     assert!(PathBuf::from(&data).join("debrief/debrief.db").exists());
 }
@@ -145,7 +182,11 @@ fn serve_with_demo_uses_an_sqlite_file_in_the_data_folder_by_default() {
 fn fresh_postgres() -> Option<String> {
     let admin = std::env::var("DEBRIEF_TEST_PG").ok()?;
     let name = format!("debrief_test_cli_{}", std::process::id());
-    let status = Command::new("psql").arg(&admin).args(["-q", "-c", &format!("create database {name}")]).status().unwrap();
+    let status = Command::new("psql")
+        .arg(&admin)
+        .args(["-q", "-c", &format!("create database {name}")])
+        .status()
+        .unwrap();
     assert!(status.success(), "could not create {name}");
     let (base, _) = admin.rsplit_once('/').unwrap();
     Some(format!("{base}/{name}"))
@@ -166,7 +207,11 @@ fn two_servers_on_one_postgresql_see_each_others_writes() {
         .into_json()
         .unwrap();
     let key = created["key"].as_str().unwrap();
-    let read: Value = ureq::get(&format!("{}/api/v1/incidents/{key}", two.url)).call().unwrap().into_json().unwrap();
+    let read: Value = ureq::get(&format!("{}/api/v1/incidents/{key}", two.url))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
     assert_eq!(read["title"], "Written through one");
 
     // A write through two makes one's version stale.

@@ -10,13 +10,15 @@ use uuid::Uuid;
 
 use crate::error::ValidationErrors;
 
-/// One improvement named in the internal summary.
+/// A point with a bold headline and an elaboration, as communications list
+/// them: "**MFA is stronger now**: we've invalidated all backup codes", or
+/// "**Change your password** as a precaution".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Improvement {
+pub struct Point {
     /// Headline, e.g. "MFA is stronger now".
     pub title: String,
-    /// What changed.
+    /// Elaboration.
     #[serde(default)]
     pub detail: String,
 }
@@ -34,6 +36,9 @@ pub struct InternalSummary {
     /// Subject line.
     #[serde(default)]
     pub subject: String,
+    /// Salutation, e.g. "Hi team,".
+    #[serde(default)]
+    pub greeting: String,
     /// Opening paragraph.
     #[serde(default)]
     pub intro: String,
@@ -48,10 +53,10 @@ pub struct InternalSummary {
     pub what_worked: Vec<String>,
     /// What we are improving.
     #[serde(default)]
-    pub improvements: Vec<Improvement>,
+    pub improvements: Vec<Point>,
     /// What every reader can do.
     #[serde(default)]
-    pub what_you_can_do: Vec<String>,
+    pub what_you_can_do: Vec<Point>,
     /// Where to ask questions.
     #[serde(default)]
     pub questions: String,
@@ -76,9 +81,16 @@ pub struct CustomerNotification {
     /// What happened.
     #[serde(default)]
     pub what_happened: String,
+    /// Lead-in to the information involved, e.g. "The attacker accessed
+    /// customer records including:".
+    #[serde(default)]
+    pub information_involved_intro: String,
     /// Information involved.
     #[serde(default)]
     pub information_involved: Vec<String>,
+    /// Lead-in to the information not involved, e.g. "The attacker did NOT access:".
+    #[serde(default)]
+    pub information_not_involved_intro: String,
     /// Information not involved.
     #[serde(default)]
     pub information_not_involved: Vec<String>,
@@ -87,7 +99,7 @@ pub struct CustomerNotification {
     pub what_we_are_doing: Vec<String>,
     /// What the customer should do.
     #[serde(default)]
-    pub what_you_should_do: Vec<String>,
+    pub what_you_should_do: Vec<Point>,
     /// Where to find more information.
     #[serde(default)]
     pub more_information: String,

@@ -53,8 +53,16 @@ fn classify(path: String, inner: serde_json::Error) -> InputError {
         // serde points a missing field at the object that should hold it;
         // point at the field itself. (An unknown field's path already ends
         // with its name.)
-        let field = named_field(&message, "missing field `").map_or_else(|| base.clone(), |f| join_path(&base, &f));
-        InputError::Field(FieldError::new(if field.is_empty() { "(document)".to_owned() } else { field }, message))
+        let field = named_field(&message, "missing field `")
+            .map_or_else(|| base.clone(), |f| join_path(&base, &f));
+        InputError::Field(FieldError::new(
+            if field.is_empty() {
+                "(document)".to_owned()
+            } else {
+                field
+            },
+            message,
+        ))
     }
 }
 
@@ -83,7 +91,8 @@ mod tests {
         }
     }
 
-    const HEAD: &str = r#""key":"INC-2025-0001","severity":"low","status":"open","postmortem_status":"draft""#;
+    const HEAD: &str =
+        r#""key":"INC-2025-0001","severity":"low","status":"open","postmortem_status":"draft""#;
 
     #[test]
     fn a_missing_field_is_named() {
@@ -102,7 +111,9 @@ mod tests {
             r#"{{{HEAD},"title":"t","timeline":[{{"occurred_at":"2025-11-28T02:15:00","phase":"detection","title":"x"}}]}}"#
         );
         let err = from_json_slice::<PostMortem>(j.as_bytes()).unwrap_err();
-        let InputError::Field(f) = err else { panic!("{err:?}") };
+        let InputError::Field(f) = err else {
+            panic!("{err:?}")
+        };
         assert_eq!(f.field, "timeline[0].occurred_at");
         assert!(f.message.contains("no time zone"), "{}", f.message);
     }
@@ -118,6 +129,9 @@ mod tests {
     #[test]
     fn malformed_json_reports_its_position() {
         let err = from_json_slice::<PostMortem>(b"{\"key\": ").unwrap_err();
-        assert!(matches!(err, InputError::Malformed { line: 1, .. }), "{err:?}");
+        assert!(
+            matches!(err, InputError::Malformed { line: 1, .. }),
+            "{err:?}"
+        );
     }
 }

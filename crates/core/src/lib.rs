@@ -29,7 +29,7 @@ pub use action::{
 pub use analysis::{
     Fishbone, FishboneCause, FiveWhys, FmeaRow, RootCause, RootCauseKind, Score, WhyStep,
 };
-pub use comms::{Communications, CustomerNotification, Improvement, InternalSummary, Lesson};
+pub use comms::{Communications, CustomerNotification, InternalSummary, Lesson, Point};
 pub use document::{Findings, IncidentPatch, NewIncident, PostMortem};
 pub use error::{FieldError, ValidationErrors};
 pub use findings::{Area, Finding, FindingKind};

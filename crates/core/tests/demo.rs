@@ -609,7 +609,8 @@ fn incident_1128_keeps_every_sentence_of_the_internal_summary() {
         ("All Engineering", "Security Team")
     );
     assert_eq!(i.subject, "Learnings from Recent Security Incident");
-    assert!(i.intro.starts_with("Hi team,"));
+    assert_eq!(i.greeting, "Hi team,");
+    assert!(i.intro.starts_with("Last week we experienced"));
     assert!(
         i.intro
             .ends_with("what we're doing to prevent it in the future.")
@@ -634,10 +635,8 @@ fn incident_1128_keeps_every_sentence_of_the_internal_summary() {
         ]
     );
     assert_eq!(i.what_you_can_do.len(), 4);
-    assert_eq!(
-        i.what_you_can_do[1],
-        "Use a password manager (we recommend 1Password)"
-    );
+    assert_eq!(i.what_you_can_do[1].title, "Use a password manager");
+    assert_eq!(i.what_you_can_do[1].detail, "(we recommend 1Password)");
     assert_eq!(
         i.questions,
         "Drop by #security-team or come to our office hours (Thursdays 2pm)."
@@ -658,7 +657,16 @@ fn incident_1128_keeps_every_sentence_of_the_customer_notification() {
         c.information_involved,
         ["Names", "Email addresses", "Account creation dates"]
     );
+    assert_eq!(
+        c.information_involved_intro,
+        "The attacker accessed customer records including:"
+    );
+    assert_eq!(
+        c.information_not_involved_intro,
+        "The attacker did NOT access:"
+    );
     assert_eq!(c.information_not_involved.len(), 3);
+    assert_eq!(c.what_you_should_do[0].title, "Change your password");
     assert_eq!(c.what_we_are_doing.len(), 4);
     assert_eq!(c.what_you_should_do.len(), 4);
     assert_eq!(

@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use debrief_core::{
     ActionItem, ActionStatus, Area, CustomerNotification, Finding, FishboneCause, FmeaRow, Horizon,
-    InternalSummary, Phase, PostMortem, RootCauseKind, TimelineEntry,
+    InternalSummary, Phase, Point, PostMortem, RootCauseKind, TimelineEntry,
 };
 
 /// Renders the whole post-mortem as Markdown (CommonMark with GFM tables and
@@ -873,6 +873,7 @@ fn internal_summary(out: &mut Out, s: &InternalSummary) {
         out,
         &[("To", &s.to), ("From", &s.from), ("Subject", &s.subject)],
     );
+    out.block(escape_block(&s.greeting));
     out.block(escape_block(&s.intro));
     if !s.what_happened.trim().is_empty() || !s.customer_impact.trim().is_empty() {
         out.heading(4, "What Happened (High-Level)");
@@ -893,12 +894,7 @@ fn internal_summary(out: &mut Out, s: &InternalSummary) {
         if !s.improvements.is_empty() {
             out.heading(5, "What We're Improving");
             for i in &s.improvements {
-                let detail = if i.detail.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", escape(&i.detail))
-                };
-                out.line(format!("- **{}**{detail}", escape(&i.title)));
+                out.line(format!("- {}", point(i, ": ")));
             }
             out.blank();
         }
@@ -906,7 +902,7 @@ fn internal_summary(out: &mut Out, s: &InternalSummary) {
     if !s.what_you_can_do.is_empty() {
         out.heading(4, "What You Can Do");
         for (n, i) in s.what_you_can_do.iter().enumerate() {
-            out.line(format!("{}. {}", n + 1, escape(i)));
+            out.line(format!("{}. {}", n + 1, point(i, " ")));
         }
         out.blank();
     }
@@ -929,11 +925,17 @@ fn customer_notification(out: &mut Out, n: &CustomerNotification) {
     if !n.information_involved.is_empty() || !n.information_not_involved.is_empty() {
         out.heading(4, "What Information Was Involved");
         if !n.information_involved.is_empty() {
-            out.block("The information involved:");
+            out.block(lead_in(
+                &n.information_involved_intro,
+                "The information involved:",
+            ));
             bullets(out, &n.information_involved);
         }
         if !n.information_not_involved.is_empty() {
-            out.block("The information NOT involved:");
+            out.block(lead_in(
+                &n.information_not_involved_intro,
+                "The information NOT involved:",
+            ));
             bullets(out, &n.information_not_involved);
         }
     }
@@ -943,7 +945,10 @@ fn customer_notification(out: &mut Out, n: &CustomerNotification) {
     }
     if !n.what_you_should_do.is_empty() {
         out.heading(4, "What You Should Do");
-        bullets(out, &n.what_you_should_do);
+        for p in &n.what_you_should_do {
+            out.line(format!("- {}", point(p, " ")));
+        }
+        out.blank();
     }
     if !n.more_information.trim().is_empty() {
         out.heading(4, "More Information");
@@ -951,6 +956,24 @@ fn customer_notification(out: &mut Out, n: &CustomerNotification) {
     }
     out.block(escape_block(&n.closing));
     out.block(escape_block(&n.signature));
+}
+
+/// "**headline**" then the detail after `sep`, as the seed writes its points.
+fn point(p: &Point, sep: &str) -> String {
+    if p.detail.trim().is_empty() {
+        format!("**{}**", escape(&p.title))
+    } else {
+        format!("**{}**{sep}{}", escape(&p.title), escape(&p.detail))
+    }
+}
+
+/// The user's lead-in to a list, or a neutral one.
+fn lead_in(text: &str, fallback: &str) -> String {
+    if text.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        escape_block(text)
+    }
 }
 
 // --------------------------------------------------------------- lessons --

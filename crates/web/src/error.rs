@@ -49,7 +49,9 @@ pub enum ApiError {
     AlreadyExists(String),
     /// The write named a version that is no longer current. `precondition`
     /// tells an `If-Match` header (412) from a version in the body (409).
-    #[error("the incident changed since version {expected} (it is now at version {actual}); reload it and apply your change again")]
+    #[error(
+        "the incident changed since version {expected} (it is now at version {actual}); reload it and apply your change again"
+    )]
     VersionConflict {
         /// Version the client named.
         expected: i64,
@@ -91,13 +93,20 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::MalformedJson { .. } | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MalformedJson { .. } | ApiError::BadParameter { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::AlreadyExists(_) => StatusCode::CONFLICT,
-            ApiError::VersionConflict { precondition: true, .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::VersionConflict { precondition: false, .. } => StatusCode::CONFLICT,
+            ApiError::VersionConflict {
+                precondition: true, ..
+            } => StatusCode::PRECONDITION_FAILED,
+            ApiError::VersionConflict {
+                precondition: false,
+                ..
+            } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,7 +134,9 @@ impl ApiError {
         };
         let message = match self {
             ApiError::Invalid(v) => v.summary(),
-            ApiError::Internal(_) => format!("internal error; quote request id {request_id} to your operator"),
+            ApiError::Internal(_) => {
+                format!("internal error; quote request id {request_id} to your operator")
+            }
             other => other.to_string(),
         };
         ErrorBody {
@@ -145,9 +156,11 @@ impl ApiError {
         match e {
             StoreError::NotFound { what } => ApiError::NotFound(what),
             StoreError::AlreadyExists { what } => ApiError::AlreadyExists(what),
-            StoreError::VersionMismatch { expected, actual } => {
-                ApiError::VersionConflict { expected, actual, precondition }
-            }
+            StoreError::VersionMismatch { expected, actual } => ApiError::VersionConflict {
+                expected,
+                actual,
+                precondition,
+            },
             StoreError::Invalid(v) => ApiError::Invalid(v),
             other => ApiError::Internal(other.to_string()),
         }
@@ -163,7 +176,15 @@ impl From<StoreError> for ApiError {
 impl From<InputError> for ApiError {
     fn from(e: InputError) -> Self {
         match e {
-            InputError::Malformed { line, column, message } => ApiError::MalformedJson { line, column, message },
+            InputError::Malformed {
+                line,
+                column,
+                message,
+            } => ApiError::MalformedJson {
+                line,
+                column,
+                message,
+            },
             InputError::Field(f) => ApiError::Invalid(f.into()),
         }
     }
@@ -183,7 +204,8 @@ pub struct PendingError(pub std::sync::Arc<ApiError>);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = self.status().into_response();
-        res.extensions_mut().insert(PendingError(std::sync::Arc::new(self)));
+        res.extensions_mut()
+            .insert(PendingError(std::sync::Arc::new(self)));
         res
     }
 }

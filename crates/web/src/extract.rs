@@ -28,10 +28,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| ApiError::BadParameter {
-            field: "(body)".into(),
-            message: e.body_text(),
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadParameter {
+                field: "(body)".into(),
+                message: e.body_text(),
+            })?;
         Ok(JsonBody(debrief_core::input::from_json_slice(&bytes)?))
     }
 }
@@ -69,18 +71,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Query::<T>::try_from_uri(&parts.uri).map(|Query(q)| ApiQuery(q)).map_err(|e| {
-            let text = e.body_text();
-            let message = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text).to_owned();
-            let field = message.split(':').next().filter(|f| !f.contains(' ')).unwrap_or("query").to_owned();
-            ApiError::BadParameter { field, message }
-        })
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| {
+                let text = e.body_text();
+                let message = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .to_owned();
+                let field = message
+                    .split(':')
+                    .next()
+                    .filter(|f| !f.contains(' '))
+                    .unwrap_or("query")
+                    .to_owned();
+                ApiError::BadParameter { field, message }
+            })
     }
 }
 
 /// Parses an incident key from the path.
 pub fn key(raw: &str) -> Result<IncidentKey, ApiError> {
-    IncidentKey::parse(raw).map_err(|message| ApiError::BadParameter { field: "key".into(), message })
+    IncidentKey::parse(raw).map_err(|message| ApiError::BadParameter {
+        field: "key".into(),
+        message,
+    })
 }
 
 /// The strong ETag of a version.

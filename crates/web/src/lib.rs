@@ -60,7 +60,10 @@ pub struct AppState {
 impl AppState {
     /// State over `store` with the system clock.
     pub fn new(store: Store) -> Self {
-        Self { store, clock: Arc::new(SystemClock) }
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+        }
     }
 
     /// State over `store` with a given clock.

@@ -21,7 +21,11 @@ pub struct RequestId(pub String);
 const HEADER: &str = "x-request-id";
 
 fn acceptable(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The middleware: assigns the id, runs the request in a span, renders a
@@ -53,7 +57,9 @@ pub async fn middleware(mut req: Request, next: Next) -> Response {
 fn render(err: &ApiError, request_id: &str, original: Response) -> Response {
     match err {
         ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
-        other => tracing::info!(status = %other.status(), code = other.code(), "request refused: {other}"),
+        other => {
+            tracing::info!(status = %other.status(), code = other.code(), "request refused: {other}")
+        }
     }
     let (mut parts, _) = original.into_parts();
     parts.extensions.remove::<PendingError>();

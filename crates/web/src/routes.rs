@@ -21,13 +21,27 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/categories", get(categories::list).post(categories::add))
         .route("/incidents", get(incidents::list).post(incidents::create))
-        .route("/incidents/{key}", get(incidents::get).patch(incidents::patch).delete(incidents::delete))
+        .route(
+            "/incidents/{key}",
+            get(incidents::get)
+                .patch(incidents::patch)
+                .delete(incidents::delete),
+        )
         .route("/incidents/{key}/markdown", get(incidents::markdown))
         .route("/incidents/{key}/fishbone", put(sections::fishbone))
-        .route("/incidents/{key}/communications", put(sections::communications))
-        .route("/incidents/{key}/{section}", axum::routing::post(sections::add))
+        .route(
+            "/incidents/{key}/communications",
+            put(sections::communications),
+        )
+        .route(
+            "/incidents/{key}/{section}",
+            axum::routing::post(sections::add),
+        )
         .route("/incidents/{key}/{section}/order", put(sections::reorder))
-        .route("/incidents/{key}/{section}/{id}", put(sections::update).delete(sections::remove));
+        .route(
+            "/incidents/{key}/{section}/{id}",
+            put(sections::update).delete(sections::remove),
+        );
 
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -27,21 +27,34 @@ struct Reply {
 
 impl App {
     fn new(store: Store) -> App {
-        let clock = Arc::new(FixedClock(Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0).unwrap()));
-        App { router: router(AppState::with_clock(store.clone(), clock)), store }
+        let clock = Arc::new(FixedClock(
+            Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0).unwrap(),
+        ));
+        App {
+            router: router(AppState::with_clock(store.clone(), clock)),
+            store,
+        }
     }
 
     async fn sqlite() -> App {
         App::new(debrief_store::testing::sqlite_store().await)
     }
 
-    async fn send(&self, method: Method, uri: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_owned())),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_owned())),
             None => req.body(Body::empty()),
         }
         .unwrap();
@@ -51,7 +64,12 @@ impl App {
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     async fn get(&self, uri: &str) -> Reply {
@@ -59,7 +77,8 @@ impl App {
     }
 
     async fn post(&self, uri: &str, body: Value) -> Reply {
-        self.send(Method::POST, uri, Some(&body.to_string()), &[]).await
+        self.send(Method::POST, uri, Some(&body.to_string()), &[])
+            .await
     }
 
     async fn load_demo_incident(&self, key: &str) -> Value {
@@ -70,7 +89,9 @@ impl App {
     }
 
     async fn version(&self, key: &str) -> i64 {
-        self.get(&format!("/api/v1/incidents/{key}")).await.body["version"].as_i64().unwrap()
+        self.get(&format!("/api/v1/incidents/{key}")).await.body["version"]
+            .as_i64()
+            .unwrap()
     }
 }
 
@@ -82,7 +103,11 @@ fn assert_error(r: &Reply, status: StatusCode, code: &str, field: Option<&str>) 
     }
     let id = r.body["error"]["request_id"].as_str().unwrap();
     assert!(!id.is_empty());
-    assert_eq!(r.headers["x-request-id"].to_str().unwrap(), id, "the body quotes the request's id");
+    assert_eq!(
+        r.headers["x-request-id"].to_str().unwrap(),
+        id,
+        "the body quotes the request's id"
+    );
 }
 
 fn new_incident() -> Value {
@@ -103,8 +128,23 @@ async fn the_whole_post_mortem_of_inc_2025_1128_is_one_json_document() {
     let app = App::sqlite().await;
     let doc = app.load_demo_incident("INC-2025-1128").await;
     for member in [
-        "key", "title", "summary", "severity", "status", "category", "types", "timeline", "five_whys", "root_causes",
-        "fishbone", "fmea", "findings", "action_items", "communications", "lessons", "version",
+        "key",
+        "title",
+        "summary",
+        "severity",
+        "status",
+        "category",
+        "types",
+        "timeline",
+        "five_whys",
+        "root_causes",
+        "fishbone",
+        "fmea",
+        "findings",
+        "action_items",
+        "communications",
+        "lessons",
+        "version",
     ] {
         assert!(doc.get(member).is_some(), "missing member {member}");
     }
@@ -113,15 +153,29 @@ async fn the_whole_post_mortem_of_inc_2025_1128_is_one_json_document() {
     let items = doc["action_items"].as_array().unwrap();
     assert_eq!(items.len(), 10);
     for item in items {
-        for member in ["number", "title", "owner", "due", "priority", "status", "success_criteria"] {
-            assert!(item.get(member).is_some(), "action item lacks {member}: {item}");
+        for member in [
+            "number",
+            "title",
+            "owner",
+            "due",
+            "priority",
+            "status",
+            "success_criteria",
+        ] {
+            assert!(
+                item.get(member).is_some(),
+                "action item lacks {member}: {item}"
+            );
         }
     }
     assert_eq!(items[0]["status"], "complete");
     assert_eq!(items[0]["horizon"], "immediate");
     assert_eq!(items[9]["horizon"], "long_term");
     let r = app.get("/api/v1/incidents/INC-2025-1128").await;
-    assert_eq!(r.headers["etag"].to_str().unwrap(), format!("\"{}\"", doc["version"]));
+    assert_eq!(
+        r.headers["etag"].to_str().unwrap(),
+        format!("\"{}\"", doc["version"])
+    );
 }
 
 #[tokio::test]
@@ -132,7 +186,10 @@ async fn creating_an_incident_generates_a_key_and_names_it_in_location() {
     assert_eq!(r.body["key"], "INC-2025-0001");
     assert_eq!(r.headers["location"], "/api/v1/incidents/INC-2025-0001");
     assert_eq!(r.headers["etag"], "\"1\"");
-    assert_eq!(r.body["lifecycle"]["detected"], "2025-10-02T06:20:00Z", "times are stored in UTC");
+    assert_eq!(
+        r.body["lifecycle"]["detected"], "2025-10-02T06:20:00Z",
+        "times are stored in UTC"
+    );
     let r = app.post("/api/v1/incidents", new_incident()).await;
     assert_eq!(r.body["key"], "INC-2025-0002");
 }
@@ -142,11 +199,17 @@ async fn a_duplicate_key_is_refused_with_409_and_the_first_is_kept() {
     let app = App::sqlite().await;
     let mut body = new_incident();
     body["key"] = json!("SEC-7");
-    assert_eq!(app.post("/api/v1/incidents", body.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/v1/incidents", body.clone()).await.status,
+        StatusCode::CREATED
+    );
     body["title"] = json!("Other");
     let r = app.post("/api/v1/incidents", body).await;
     assert_error(&r, StatusCode::CONFLICT, "already_exists", None);
-    assert_eq!(app.get("/api/v1/incidents/SEC-7").await.body["title"], "Phishing wave against finance");
+    assert_eq!(
+        app.get("/api/v1/incidents/SEC-7").await.body["title"],
+        "Phishing wave against finance"
+    );
 }
 
 #[tokio::test]
@@ -156,41 +219,115 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     let v = doc["version"].as_i64().unwrap();
     let tl = "/api/v1/incidents/INC-2025-1128/timeline";
 
-    let r = app.send(Method::POST, tl, Some("{\"occurred_at\": "), &[]).await;
+    let r = app
+        .send(Method::POST, tl, Some("{\"occurred_at\": "), &[])
+        .await;
     assert_error(&r, StatusCode::BAD_REQUEST, "malformed_json", None);
 
     let r = app.post(tl, json!({"occurred_at": "2025-11-28T05:00:00Z", "phase": "response", "title": "x", "mood": "calm"})).await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("mood"));
-
-    let r = app.post(tl, json!({"occurred_at": "2025-11-28T05:00:00", "phase": "response", "title": "x"})).await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("occurred_at"));
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("time zone"));
-
-    let r = app.post(tl, json!({"occurred_at": "2025-11-28T05:00:00Z", "phase": "response"})).await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("title"));
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("mood"),
+    );
 
     let r = app
-        .post("/api/v1/incidents/INC-2025-1128/fmea", json!({"failure_mode": "x", "severity": 11, "occurrence": 2, "detection": 3}))
+        .post(
+            tl,
+            json!({"occurred_at": "2025-11-28T05:00:00", "phase": "response", "title": "x"}),
+        )
         .await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("severity"));
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("occurred_at"),
+    );
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("time zone")
+    );
 
     let r = app
-        .post("/api/v1/incidents/INC-2025-1128/action_items", json!({"title": "x", "priority": "high", "status": "planned", "due": "2025-02-30"}))
+        .post(
+            tl,
+            json!({"occurred_at": "2025-11-28T05:00:00Z", "phase": "response"}),
+        )
         .await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("due"));
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("title"),
+    );
 
     let r = app
-        .post("/api/v1/incidents/INC-2025-1128/fmea", json!({"failure_mode": "x", "severity": 2, "occurrence": 2, "detection": 3, "rpn": 99}))
+        .post(
+            "/api/v1/incidents/INC-2025-1128/fmea",
+            json!({"failure_mode": "x", "severity": 11, "occurrence": 2, "detection": 3}),
+        )
         .await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("rpn"));
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("severity"),
+    );
 
-    let r = app.post("/api/v1/incidents", json!({"severity": "low"})).await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("title"));
+    let r = app
+        .post(
+            "/api/v1/incidents/INC-2025-1128/action_items",
+            json!({"title": "x", "priority": "high", "status": "planned", "due": "2025-02-30"}),
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("due"),
+    );
 
-    let r = app.send(Method::POST, tl, Some("{}"), &[("content-type", "text/plain")]).await;
+    let r = app
+        .post(
+            "/api/v1/incidents/INC-2025-1128/fmea",
+            json!({"failure_mode": "x", "severity": 2, "occurrence": 2, "detection": 3, "rpn": 99}),
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("rpn"),
+    );
+
+    let r = app
+        .post("/api/v1/incidents", json!({"severity": "low"}))
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("title"),
+    );
+
+    let r = app
+        .send(
+            Method::POST,
+            tl,
+            Some("{}"),
+            &[("content-type", "text/plain")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
-    assert_eq!(app.version("INC-2025-1128").await, v, "no refused write changed the incident");
+    assert_eq!(
+        app.version("INC-2025-1128").await,
+        v,
+        "no refused write changed the incident"
+    );
     assert_eq!(app.get("/api/v1/incidents/INC-2025-1128").await.body, doc);
 }
 
@@ -199,18 +336,54 @@ async fn a_write_against_a_stale_version_is_refused_and_nothing_is_overwritten()
     let app = App::sqlite().await;
     app.post("/api/v1/incidents", new_incident()).await;
     let uri = "/api/v1/incidents/INC-2025-0001";
-    let r = app.send(Method::PATCH, uri, Some(r#"{"title": "First edit"}"#), &[("if-match", "\"1\"")]).await;
+    let r = app
+        .send(
+            Method::PATCH,
+            uri,
+            Some(r#"{"title": "First edit"}"#),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.headers["etag"], "\"2\"");
 
-    let r = app.send(Method::PATCH, uri, Some(r#"{"title": "Second edit"}"#), &[("if-match", "\"1\"")]).await;
-    assert_error(&r, StatusCode::PRECONDITION_FAILED, "version_conflict", None);
-    let r = app.send(Method::PATCH, uri, Some(r#"{"title": "Second edit", "version": 1}"#), &[]).await;
+    let r = app
+        .send(
+            Method::PATCH,
+            uri,
+            Some(r#"{"title": "Second edit"}"#),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::PRECONDITION_FAILED,
+        "version_conflict",
+        None,
+    );
+    let r = app
+        .send(
+            Method::PATCH,
+            uri,
+            Some(r#"{"title": "Second edit", "version": 1}"#),
+            &[],
+        )
+        .await;
     assert_error(&r, StatusCode::CONFLICT, "version_conflict", None);
     let r = app
-        .send(Method::POST, &format!("{uri}/lessons"), Some(r#"{"text": "late"}"#), &[("if-match", "\"1\"")])
+        .send(
+            Method::POST,
+            &format!("{uri}/lessons"),
+            Some(r#"{"text": "late"}"#),
+            &[("if-match", "\"1\"")],
+        )
         .await;
-    assert_error(&r, StatusCode::PRECONDITION_FAILED, "version_conflict", None);
+    assert_error(
+        &r,
+        StatusCode::PRECONDITION_FAILED,
+        "version_conflict",
+        None,
+    );
 
     let doc = app.get(uri).await.body;
     assert_eq!(doc["title"], "First edit");
@@ -242,14 +415,38 @@ async fn every_section_can_be_added_to_updated_reordered_and_deleted() {
     app.post("/api/v1/incidents", new_incident()).await;
     let base = "/api/v1/incidents/INC-2025-0001";
     let samples: &[(&str, Value)] = &[
-        ("timeline", json!({"occurred_at": "2025-10-02T06:25:00Z", "phase": "response", "title": "Mail purge", "we_knew": "12 recipients"})),
-        ("five_whys", json!({"problem": "Mailbox compromised", "steps": [{"why": "Why?", "because": "Password reused"}]})),
-        ("root_causes", json!({"kind": "primary", "title": "No phishing-resistant MFA"})),
-        ("fishbone_causes", json!({"category": "People", "text": "No phishing drills"})),
-        ("fmea", json!({"failure_mode": "Mail filter misses lookalike domain", "severity": 7, "occurrence": 5, "detection": 6})),
-        ("went_well", json!({"area": "detection", "title": "User reported quickly"})),
-        ("went_wrong", json!({"area": "prevention", "title": "Lookalike domain not blocked", "impact": "12 users phished"})),
-        ("action_items", json!({"title": "Block lookalike domains", "priority": "high", "status": "planned", "due": "2025-10-05"})),
+        (
+            "timeline",
+            json!({"occurred_at": "2025-10-02T06:25:00Z", "phase": "response", "title": "Mail purge", "we_knew": "12 recipients"}),
+        ),
+        (
+            "five_whys",
+            json!({"problem": "Mailbox compromised", "steps": [{"why": "Why?", "because": "Password reused"}]}),
+        ),
+        (
+            "root_causes",
+            json!({"kind": "primary", "title": "No phishing-resistant MFA"}),
+        ),
+        (
+            "fishbone_causes",
+            json!({"category": "People", "text": "No phishing drills"}),
+        ),
+        (
+            "fmea",
+            json!({"failure_mode": "Mail filter misses lookalike domain", "severity": 7, "occurrence": 5, "detection": 6}),
+        ),
+        (
+            "went_well",
+            json!({"area": "detection", "title": "User reported quickly"}),
+        ),
+        (
+            "went_wrong",
+            json!({"area": "prevention", "title": "Lookalike domain not blocked", "impact": "12 users phished"}),
+        ),
+        (
+            "action_items",
+            json!({"title": "Block lookalike domains", "priority": "high", "status": "planned", "due": "2025-10-05"}),
+        ),
         ("lessons", json!({"text": "Report buttons work"})),
     ];
     for (section, body) in samples {
@@ -257,24 +454,53 @@ async fn every_section_can_be_added_to_updated_reordered_and_deleted() {
         let a = app.post(&uri, body.clone()).await;
         assert_eq!(a.status, StatusCode::CREATED, "{section}: {}", a.text);
         let b = app.post(&uri, body.clone()).await;
-        let (ida, idb) = (a.body["id"].as_str().unwrap().to_owned(), b.body["id"].as_str().unwrap().to_owned());
+        let (ida, idb) = (
+            a.body["id"].as_str().unwrap().to_owned(),
+            b.body["id"].as_str().unwrap().to_owned(),
+        );
 
-        let r = app.send(Method::PUT, &format!("{uri}/order"), Some(&json!({"ids": [idb, ida]}).to_string()), &[]).await;
+        let r = app
+            .send(
+                Method::PUT,
+                &format!("{uri}/order"),
+                Some(&json!({"ids": [idb, ida]}).to_string()),
+                &[],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{section} reorder: {}", r.text);
 
-        let r = app.send(Method::PUT, &format!("{uri}/{ida}"), Some(&body.to_string()), &[]).await;
+        let r = app
+            .send(
+                Method::PUT,
+                &format!("{uri}/{ida}"),
+                Some(&body.to_string()),
+                &[],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{section} update: {}", r.text);
 
-        let r = app.send(Method::DELETE, &format!("{uri}/{idb}"), None, &[]).await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT, "{section} delete: {}", r.text);
-        let r = app.send(Method::DELETE, &format!("{uri}/{idb}"), None, &[]).await;
+        let r = app
+            .send(Method::DELETE, &format!("{uri}/{idb}"), None, &[])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NO_CONTENT,
+            "{section} delete: {}",
+            r.text
+        );
+        let r = app
+            .send(Method::DELETE, &format!("{uri}/{idb}"), None, &[])
+            .await;
         assert_error(&r, StatusCode::NOT_FOUND, "not_found", None);
     }
     let doc = app.get(base).await.body;
     assert_eq!(doc["timeline"].as_array().unwrap().len(), 1);
     assert_eq!(doc["fmea"][0]["rpn"], 210, "RPN is computed: 7 x 5 x 6");
     assert_eq!(doc["action_items"][0]["horizon"], "immediate");
-    assert_eq!(doc["findings"]["went_wrong"][0]["impact"], "12 users phished");
+    assert_eq!(
+        doc["findings"]["went_wrong"][0]["impact"],
+        "12 users phished"
+    );
     assert_eq!(doc["version"], 1 + 9 * 5);
 }
 
@@ -289,7 +515,12 @@ async fn the_fishbone_frame_and_communications_are_replaced_whole() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["fishbone"]["categories"][4], "Vendors");
     let r = app
-        .send(Method::PUT, &format!("{base}/communications"), Some(r#"{"internal": {"subject": "Learnings", "what_worked": ["Reporting"]}}"#), &[])
+        .send(
+            Method::PUT,
+            &format!("{base}/communications"),
+            Some(r#"{"internal": {"subject": "Learnings", "what_worked": ["Reporting"]}}"#),
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["communications"]["internal"]["subject"], "Learnings");
@@ -303,28 +534,76 @@ async fn the_list_filters_by_status_severity_category_and_text() {
     }
     let all = app.get("/api/v1/incidents?limit=500").await.body;
     assert_eq!(all["total"], 35);
-    let r = app.get("/api/v1/incidents?category=Authentication%20Bypass&sort=detected").await.body;
-    let keys: Vec<&str> = r["items"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
+    let r = app
+        .get("/api/v1/incidents?category=Authentication%20Bypass&sort=detected")
+        .await
+        .body;
+    let keys: Vec<&str> = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, ["INC-2025-0523", "INC-2025-0812", "INC-2025-1128"]);
     let r = app.get("/api/v1/incidents?q=admin%20ACCOUNT").await.body;
-    assert!(r["items"].as_array().unwrap().iter().any(|i| i["key"] == "INC-2025-1128"));
-    let r = app.get("/api/v1/incidents?severity=high&limit=2").await.body;
+    assert!(
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["key"] == "INC-2025-1128")
+    );
+    let r = app
+        .get("/api/v1/incidents?severity=high&limit=2")
+        .await
+        .body;
     assert!(r["items"].as_array().unwrap().len() <= 2);
-    assert!(r["items"].as_array().unwrap().iter().all(|i| i["severity"] == "high"));
-    let r = app.get("/api/v1/incidents?detected_from=2025-10-01T00:00:00Z&detected_to=2026-01-01T00:00:00Z").await.body;
+    assert!(
+        r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["severity"] == "high")
+    );
+    let r = app
+        .get(
+            "/api/v1/incidents?detected_from=2025-10-01T00:00:00Z&detected_to=2026-01-01T00:00:00Z",
+        )
+        .await
+        .body;
     assert_eq!(r["total"], 12, "Q4 2025 has the seed's 12 incidents");
     let r = app.get("/api/v1/incidents?severity=urgent").await;
     assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", None);
     let r = app.get("/api/v1/incidents?detected_from=2025-10-01").await;
-    assert_error(&r, StatusCode::BAD_REQUEST, "bad_parameter", Some("detected_from"));
+    assert_error(
+        &r,
+        StatusCode::BAD_REQUEST,
+        "bad_parameter",
+        Some("detected_from"),
+    );
 }
 
 #[tokio::test]
 async fn unknown_incidents_and_routes_are_404_with_a_request_id() {
     let app = App::sqlite().await;
-    assert_error(&app.get("/api/v1/incidents/INC-2025-9999").await, StatusCode::NOT_FOUND, "not_found", None);
-    assert_error(&app.get("/api/v1/nothing").await, StatusCode::NOT_FOUND, "not_found", None);
-    assert_error(&app.get("/api/v1/incidents/not%20a%20key").await, StatusCode::BAD_REQUEST, "bad_parameter", Some("key"));
+    assert_error(
+        &app.get("/api/v1/incidents/INC-2025-9999").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &app.get("/api/v1/nothing").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    assert_error(
+        &app.get("/api/v1/incidents/not%20a%20key").await,
+        StatusCode::BAD_REQUEST,
+        "bad_parameter",
+        Some("key"),
+    );
 }
 
 #[tokio::test]
@@ -336,9 +615,17 @@ async fn the_openapi_document_and_swagger_ui_are_served_offline() {
     assert!(r.body["components"]["schemas"]["PostMortem"].is_object());
     let r = app.get("/api/docs/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains("swagger"), "{}", &r.text[..r.text.len().min(200)]);
+    assert!(
+        r.text.contains("swagger"),
+        "{}",
+        &r.text[..r.text.len().min(200)]
+    );
     let r = app.get("/api/docs/swagger-ui-bundle.js").await;
-    assert_eq!(r.status, StatusCode::OK, "the Swagger UI assets are in the binary");
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the Swagger UI assets are in the binary"
+    );
 }
 
 #[tokio::test]
@@ -347,7 +634,12 @@ async fn the_markdown_export_is_served_as_markdown() {
     app.load_demo_incident("INC-2025-1128").await;
     let r = app.get("/api/v1/incidents/INC-2025-1128/markdown").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/markdown"));
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown")
+    );
     assert!(r.text.contains("We didn't know"));
 }
 
@@ -363,10 +655,30 @@ async fn the_api_story_holds_on_postgresql_too() {
     let doc = app.load_demo_incident("INC-2025-1128").await;
     assert_eq!(doc["action_items"].as_array().unwrap().len(), 10);
     let r = app
-        .send(Method::PATCH, "/api/v1/incidents/INC-2025-1128", Some(r#"{"title": "x"}"#), &[("if-match", "\"999\"")])
+        .send(
+            Method::PATCH,
+            "/api/v1/incidents/INC-2025-1128",
+            Some(r#"{"title": "x"}"#),
+            &[("if-match", "\"999\"")],
+        )
         .await;
-    assert_error(&r, StatusCode::PRECONDITION_FAILED, "version_conflict", None);
-    let r = app.post("/api/v1/incidents/INC-2025-1128/timeline", json!({"occurred_at": "2025-11-28T05:00:00", "phase": "response", "title": "x"})).await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", Some("occurred_at"));
+    assert_error(
+        &r,
+        StatusCode::PRECONDITION_FAILED,
+        "version_conflict",
+        None,
+    );
+    let r = app
+        .post(
+            "/api/v1/incidents/INC-2025-1128/timeline",
+            json!({"occurred_at": "2025-11-28T05:00:00", "phase": "response", "title": "x"}),
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        Some("occurred_at"),
+    );
     assert_eq!(app.get("/api/v1/incidents/INC-2025-1128").await.body, doc);
 }

@@ -27,7 +27,10 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<String>>, Ap
 /// Adds a category (idempotent).
 #[utoipa::path(post, path = "/api/v1/categories", tag = "categories", request_body = NewCategory,
     responses((status = 201, description = "Added (or already present)"), (status = 422, body = ErrorBody)))]
-pub async fn add(State(state): State<AppState>, JsonBody(body): JsonBody<NewCategory>) -> Result<StatusCode, ApiError> {
+pub async fn add(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewCategory>,
+) -> Result<StatusCode, ApiError> {
     state.store.add_category(&body.name).await?;
     Ok(StatusCode::CREATED)
 }

@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use debrief_core::{IncidentPatch, IncidentStatus, NewIncident, PostMortem, PostmortemType, Severity};
+use debrief_core::{
+    IncidentPatch, IncidentStatus, NewIncident, PostMortem, PostmortemType, Severity,
+};
 use debrief_store::{IncidentFilter, IncidentSummary, Page, SortOrder};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -44,10 +46,16 @@ pub struct ListParams {
     pub offset: Option<u64>,
 }
 
-fn instant(field: &str, v: Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+fn instant(
+    field: &str,
+    v: Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     v.map(|s| debrief_core::time::parse_instant(&s))
         .transpose()
-        .map_err(|message| ApiError::BadParameter { field: field.into(), message })
+        .map_err(|message| ApiError::BadParameter {
+            field: field.into(),
+            message,
+        })
 }
 
 impl ListParams {
@@ -61,13 +69,18 @@ impl ListParams {
             Some(other) => {
                 return Err(ApiError::BadParameter {
                     field: "sort".into(),
-                    message: format!("`{other}` is not one of: -detected, detected, -updated, severity, key"),
+                    message: format!(
+                        "`{other}` is not one of: -detected, detected, -updated, severity, key"
+                    ),
                 });
             }
         };
         let limit = self.limit.unwrap_or(50);
         if !(1..=500).contains(&limit) {
-            return Err(ApiError::BadParameter { field: "limit".into(), message: format!("{limit} is outside 1-500") });
+            return Err(ApiError::BadParameter {
+                field: "limit".into(),
+                message: format!("{limit} is outside 1-500"),
+            });
         }
         Ok(IncidentFilter {
             status: self.status,
@@ -107,8 +120,14 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = NewIncident,
     responses((status = 201, body = PostMortem, description = "Created; `Location` names it, `ETag` is its version"),
         (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, JsonBody(input): JsonBody<NewIncident>) -> Result<Response, ApiError> {
-    let doc = state.store.create_incident(input, state.clock.now()).await?;
+pub async fn create(
+    State(state): State<AppState>,
+    JsonBody(input): JsonBody<NewIncident>,
+) -> Result<Response, ApiError> {
+    let doc = state
+        .store
+        .create_incident(input, state.clock.now())
+        .await?;
     let mut res = document(StatusCode::CREATED, &doc);
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", doc.key)) {
         res.headers_mut().insert(LOCATION, v);
@@ -120,7 +139,10 @@ pub async fn create(State(state): State<AppState>, JsonBody(input): JsonBody<New
 #[utoipa::path(get, path = "/api/v1/incidents/{key}", tag = "incidents",
     params(("key" = String, Path, description = "Incident key, e.g. INC-2025-1128")),
     responses((status = 200, body = PostMortem), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
     let doc = state.store.get(&key(&raw)?).await?;
     Ok(document(StatusCode::OK, &doc))
 }
@@ -171,8 +193,18 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/v1/incidents/{key}/markdown", tag = "incidents",
     params(("key" = String, Path, description = "Incident key")),
     responses((status = 200, content_type = "text/markdown", body = String), (status = 404, body = ErrorBody)))]
-pub async fn markdown(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
+pub async fn markdown(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
     let doc = state.store.get(&key(&raw)?).await?;
     let text = debrief_report::markdown(&doc);
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")], text).into_response())
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/markdown; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }

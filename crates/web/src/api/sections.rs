@@ -13,8 +13,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use debrief_core::input::from_json_slice;
 use debrief_core::{
-    ActionItem, Communications, Finding, FiveWhys, FishboneCause, FmeaRow, Lesson, PostMortem, RootCause,
-    TimelineEntry,
+    ActionItem, Communications, Finding, FishboneCause, FiveWhys, FmeaRow, Lesson, PostMortem,
+    RootCause, TimelineEntry,
 };
 use debrief_store::{Section, SectionItem};
 use serde::{Deserialize, Serialize};
@@ -81,7 +81,8 @@ pub struct FishboneFrame {
 }
 
 fn section(raw: &str) -> Result<Section, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound(format!("section `{raw}`")))
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("section `{raw}`")))
 }
 
 fn parse_item(section: Section, body: &[u8]) -> Result<SectionItem, ApiError> {
@@ -100,8 +101,15 @@ fn parse_item(section: Section, body: &[u8]) -> Result<SectionItem, ApiError> {
 
 /// Finds one item of a document as JSON.
 fn item_json(doc: &PostMortem, section: Section, id: Uuid) -> Option<serde_json::Value> {
-    fn pick<T: Serialize>(items: &[T], id: Uuid, id_of: impl Fn(&T) -> Uuid) -> Option<serde_json::Value> {
-        items.iter().find(|i| id_of(i) == id).and_then(|i| serde_json::to_value(i).ok())
+    fn pick<T: Serialize>(
+        items: &[T],
+        id: Uuid,
+        id_of: impl Fn(&T) -> Uuid,
+    ) -> Option<serde_json::Value> {
+        items
+            .iter()
+            .find(|i| id_of(i) == id)
+            .and_then(|i| serde_json::to_value(i).ok())
     }
     match section {
         Section::Timeline => pick(&doc.timeline, id, |i| i.id),
@@ -118,7 +126,15 @@ fn item_json(doc: &PostMortem, section: Section, id: Uuid) -> Option<serde_json:
 
 fn written(status: StatusCode, doc: &PostMortem, section: Section, id: Uuid) -> Response {
     let item = item_json(doc, section, id).unwrap_or(serde_json::Value::Null);
-    let mut res = (status, Json(ItemWritten { id, version: doc.version, item })).into_response();
+    let mut res = (
+        status,
+        Json(ItemWritten {
+            id,
+            version: doc.version,
+            item,
+        }),
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&etag(doc.version)) {
         res.headers_mut().insert(ETAG, v);
     }
@@ -143,7 +159,11 @@ pub async fn add(
 ) -> Result<Response, ApiError> {
     let (key, section) = (key(&raw_key)?, section(&raw_section)?);
     let item = parse_item(section, &body)?;
-    let (doc, id) = state.store.add_item(&key, item, expected, state.clock.now()).await.map_err(store_err)?;
+    let (doc, id) = state
+        .store
+        .add_item(&key, item, expected, state.clock.now())
+        .await
+        .map_err(store_err)?;
     Ok(written(StatusCode::CREATED, &doc, section, id))
 }
 
@@ -160,7 +180,11 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let (key, section, id) = (key(&raw_key)?, section(&raw_section)?, item_id(&raw_id)?);
     let item = parse_item(section, &body)?;
-    let doc = state.store.update_item(&key, id, item, expected, state.clock.now()).await.map_err(store_err)?;
+    let doc = state
+        .store
+        .update_item(&key, id, item, expected, state.clock.now())
+        .await
+        .map_err(store_err)?;
     Ok(written(StatusCode::OK, &doc, section, id))
 }
 
@@ -175,7 +199,11 @@ pub async fn remove(
     IfMatch(expected): IfMatch,
 ) -> Result<Response, ApiError> {
     let (key, section, id) = (key(&raw_key)?, section(&raw_section)?, item_id(&raw_id)?);
-    let doc = state.store.delete_item(&key, section, id, expected).await.map_err(store_err)?;
+    let doc = state
+        .store
+        .delete_item(&key, section, id, expected)
+        .await
+        .map_err(store_err)?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&etag(doc.version)) {
         res.headers_mut().insert(ETAG, v);
@@ -195,7 +223,11 @@ pub async fn reorder(
     JsonBody(body): JsonBody<Reorder>,
 ) -> Result<Response, ApiError> {
     let (key, section) = (key(&raw_key)?, section(&raw_section)?);
-    let doc = state.store.reorder(&key, section, body.ids, expected).await.map_err(store_err)?;
+    let doc = state
+        .store
+        .reorder(&key, section, body.ids, expected)
+        .await
+        .map_err(store_err)?;
     Ok(document(StatusCode::OK, &doc))
 }
 
@@ -211,7 +243,13 @@ pub async fn fishbone(
 ) -> Result<Response, ApiError> {
     let doc = state
         .store
-        .set_fishbone_frame(&key(&raw_key)?, body.effect, body.categories, expected, state.clock.now())
+        .set_fishbone_frame(
+            &key(&raw_key)?,
+            body.effect,
+            body.categories,
+            expected,
+            state.clock.now(),
+        )
         .await
         .map_err(store_err)?;
     Ok(document(StatusCode::OK, &doc))
@@ -236,5 +274,8 @@ pub async fn communications(
 }
 
 fn item_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::BadParameter { field: "id".into(), message: format!("`{raw}` is not a UUID") })
+    raw.parse().map_err(|_| ApiError::BadParameter {
+        field: "id".into(),
+        message: format!("`{raw}` is not a UUID"),
+    })
 }
