@@ -112,7 +112,7 @@ fn assert_error(r: &Reply, status: StatusCode, code: &str, field: Option<&str>) 
 
 fn new_incident() -> Value {
     json!({"title": "Phishing wave against finance", "severity": "medium", "category": "Phishing",
-           "lifecycle": {"first_activity": "2025-10-02T08:00:00Z", "detected": "2025-10-02T08:20:00+02:00"}})
+           "lifecycle": {"first_activity": "2025-10-02T05:50:00Z", "detected": "2025-10-02T08:20:00+02:00"}})
 }
 
 #[tokio::test]
