@@ -1,6 +1,8 @@
 //! The `debrief` binary as a user runs it: import and export, the demo set,
 //! and `serve` (two processes on one PostgreSQL).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

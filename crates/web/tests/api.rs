@@ -1,6 +1,8 @@
 //! The REST API, driven in-process through the router (no socket), on
 //! SQLite and, when `DEBRIEF_TEST_PG` is set, on PostgreSQL too.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
+
 use std::sync::Arc;
 
 use axum::Router;
