@@ -9,8 +9,10 @@
 //! what `GET /api/v1/incidents/{key}` returns, what `debrief export --format
 //! json` writes and what `debrief import` reads back.
 
+pub mod access;
 pub mod action;
 pub mod analysis;
+pub mod audit;
 pub mod comms;
 pub mod demo;
 pub mod document;

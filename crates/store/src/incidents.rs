@@ -3,6 +3,7 @@
 //! document).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Utc};
 use debrief_core::{ActionStatus, FindingKind};
@@ -12,7 +13,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use uuid::Uuid;
-use uuid::timestamp::{Timestamp, context::NoContext};
+use uuid::timestamp::{Timestamp, context::ContextV7};
 
 use crate::convert;
 use crate::entity::{
@@ -32,11 +33,18 @@ const MAX_PARAMS: usize = 16_000;
 /// create took the same key first.
 const KEY_RETRIES: usize = 5;
 
-/// A new item id: a UUID v7 from `now`, so ids sort roughly by creation.
+/// Keeps the ids this process makes strictly increasing, even when many are
+/// made for one `now` (a bulk import): increasing keys are appended to the
+/// primary-key index instead of scattered through it.
+static ID_CONTEXT: Mutex<ContextV7> = Mutex::new(ContextV7::new());
+
+/// A new item id: a UUID v7 from `now`, so ids sort by creation.
 pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
     let secs = u64::try_from(now.timestamp()).unwrap_or(0);
+    // A poisoned lock still holds a usable counter.
+    let ctx = ID_CONTEXT.lock().unwrap_or_else(|e| e.into_inner());
     Uuid::new_v7(Timestamp::from_unix(
-        NoContext,
+        &*ctx,
         secs,
         now.timestamp_subsec_nanos(),
     ))

@@ -33,7 +33,7 @@ use sea_orm::{
     EntityTrait, IsolationLevel, QueryOrder, Set, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use debrief_core::{
@@ -117,7 +117,8 @@ impl StoreError {
 }
 
 /// How [`Store::list`] orders incidents. Ties are broken by key.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Most recently detected first; undetected incidents last.
     #[default]
@@ -265,8 +266,10 @@ pub struct IncidentSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The sections of a post-mortem that hold lists of items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The sections of a post-mortem that hold lists of items. The serde form
+/// is the [`Section::as_str`] text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Section {
     /// `timeline`
     Timeline,
@@ -398,6 +401,25 @@ impl SectionItem {
         }
     }
 
+    /// Reads the body of an item of `section` (e.g. a request body), so a
+    /// caller can wrap the deserializer with `serde_path_to_error` for paths.
+    pub fn deserialize_for<'de, D: serde::Deserializer<'de>>(
+        section: Section,
+        d: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match section {
+            Section::Timeline => SectionItem::Timeline(Deserialize::deserialize(d)?),
+            Section::FiveWhys => SectionItem::FiveWhys(Deserialize::deserialize(d)?),
+            Section::RootCauses => SectionItem::RootCause(Deserialize::deserialize(d)?),
+            Section::FishboneCauses => SectionItem::FishboneCause(Deserialize::deserialize(d)?),
+            Section::Fmea => SectionItem::Fmea(Deserialize::deserialize(d)?),
+            Section::WentWell => SectionItem::WentWell(Deserialize::deserialize(d)?),
+            Section::WentWrong => SectionItem::WentWrong(Deserialize::deserialize(d)?),
+            Section::ActionItems => SectionItem::ActionItem(Deserialize::deserialize(d)?),
+            Section::Lessons => SectionItem::Lesson(Deserialize::deserialize(d)?),
+        })
+    }
+
     /// The item's id (nil when the server is to assign one).
     pub fn id(&self) -> Uuid {
         match self {
@@ -438,6 +460,10 @@ pub struct Store {
     pub(crate) temp_dir: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
+/// The PostgreSQL advisory lock key that serializes migrations ("debrief"
+/// in ASCII).
+const MIGRATION_LOCK: i64 = 0x0064_6562_7269_6566;
+
 /// How long a SQLite connection waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -471,7 +497,10 @@ impl Store {
                 let o = o
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    .synchronous(SqliteSynchronous::Full);
+                    .synchronous(SqliteSynchronous::Full)
+                    // 16 MiB of page cache per connection (the default is
+                    // 2 MiB): bulk timeline imports touch many index pages.
+                    .pragma("cache_size", "-16384");
                 if memory {
                     o
                 } else {
@@ -513,8 +542,21 @@ impl Store {
     }
 
     /// Brings the schema up to date. Migrations are append-only.
+    ///
+    /// On PostgreSQL the migration runs in one transaction under an advisory
+    /// lock: when several servers start at once, the first migrates and the
+    /// others wait, then find nothing left to do.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migration::Migrator::up(&self.db, None).await?;
+        match self.backend {
+            Backend::Sqlite => migration::Migrator::up(&self.db, None).await?,
+            Backend::Postgres => {
+                let txn = self.db.begin().await?;
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .await?;
+                migration::Migrator::up(&txn, None).await?;
+                txn.commit().await?;
+            }
+        }
         Ok(())
     }
 

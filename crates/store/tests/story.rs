@@ -54,6 +54,18 @@ async fn an_in_memory_sqlite_store_works_too() {
     assert_eq!(store.get(&doc.key).await.unwrap(), doc);
 }
 
+#[test]
+fn sections_read_their_own_item_bodies() {
+    for s in Section::ALL {
+        assert_eq!(s.as_str().parse::<Section>().unwrap(), *s);
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+    }
+    let item = SectionItem::deserialize_for(Section::Lessons, json!({"text": "x"})).unwrap();
+    assert_eq!(item.section(), Section::Lessons);
+    assert!(SectionItem::deserialize_for(Section::Fmea, json!({"text": "x"})).is_err());
+    assert!("fishbone".parse::<Section>().is_err());
+}
+
 fn t(s: &str) -> DateTime<Utc> {
     parse_instant(s).unwrap()
 }
@@ -93,6 +105,7 @@ fn invalid_field(e: &StoreError) -> String {
 /// the same kind.
 async fn story(store: Store, fresh: Store) {
     store.ping().await.unwrap();
+    store.migrate().await.expect("migrating twice is a no-op");
     categories(&store).await;
     let k = creating(&store).await;
     let ids = adding_to_every_section(&store, &k).await;
@@ -106,6 +119,7 @@ async fn story(store: Store, fresh: Store) {
     listing(&fresh).await;
     importing_round_trip(&store, &fresh, &k).await;
     a_failed_import_leaves_the_old_document(&store).await;
+    concurrent_writers(&store).await;
     deleting_incidents(&store).await;
 }
 
@@ -1282,6 +1296,39 @@ async fn a_failed_import_leaves_the_old_document(store: &Store) {
     assert_eq!(d.title, "Replaced");
     assert!(d.lessons.is_empty());
     assert_eq!(store.get(&ka).await.unwrap(), d);
+}
+
+/// Two writers with the same version, on two pooled connections (as two
+/// server processes would be): exactly one wins, and the loser changes
+/// nothing. Concurrent creates with generated keys all get keys of their own.
+async fn concurrent_writers(store: &Store) {
+    let k = key("SEC-42");
+    let before = store.get(&k).await.unwrap();
+    let now = t("2025-12-10T00:00:00Z");
+    let write = |text: &'static str| {
+        store.add_item(
+            &k,
+            SectionItem::Lesson(from(json!({ "text": text }))),
+            Some(before.version),
+            now,
+        )
+    };
+    let (a, b) = tokio::join!(write("first"), write("second"));
+    assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} / {b:?}");
+    let err = a.err().or(b.err()).unwrap();
+    assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
+    let after = store.get(&k).await.unwrap();
+    assert_eq!(after.version, before.version + 1);
+    assert_eq!(after.lessons.len(), before.lessons.len() + 1);
+
+    let create = |title: &'static str| {
+        store.create_incident(incident(title, "low", Some("2027-01-01T00:00:00Z")), now)
+    };
+    let (a, b, c) = tokio::join!(create("one"), create("two"), create("three"));
+    let mut keys = [a.unwrap().key, b.unwrap().key, c.unwrap().key];
+    keys.sort();
+    let keys: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
+    assert_eq!(keys, ["INC-2027-0001", "INC-2027-0002", "INC-2027-0003"]);
 }
 
 async fn deleting_incidents(store: &Store) {
