@@ -52,7 +52,7 @@ static BREACHED: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// An argon2id hash, made with `password-auth`'s default parameters, of a
 /// random password that was thrown away. [`dummy_verify`] checks against it
 /// so an unknown user name costs a full hash, just like a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$sYUB8gb2m5cEx7ihdiVsbw$Kzg0nOW9pxMmUxPSGr2ZkAVPHhCMDQC9gfnTPCHPp1Y";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$NrXlm0XjHXOz723ql5+fuw$cg87Ztyhgvf2AkVBJfIYotQ/0u9jDOp9bJL9prn6BqQ";
 
 /// Why a proposed password is refused.
 ///
