@@ -77,6 +77,24 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Users.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// The tamper-evident audit trail.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// The demo data set.
     Demo {
         /// What to do with it.
@@ -93,6 +111,93 @@ pub enum DemoAction {
         /// Replace demo incidents that exist already.
         #[arg(long)]
         replace: bool,
+    },
+}
+
+/// User subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user; the password is read from standard input.
+    Create {
+        /// User name.
+        name: String,
+        /// Role: admin, incident_commander, contributor, viewer or auditor.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (one line). Required: passwords never go on the command line.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable a user: ends their sessions, revokes their tokens, removes their memberships.
+    Disable {
+        /// User name.
+        name: String,
+    },
+    /// Enable a disabled user.
+    Enable {
+        /// User name.
+        name: String,
+    },
+    /// List users.
+    List,
+}
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token; prints it alone on the last line (shown once).
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What it may do: read, write or admin.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until it expires (never when absent).
+        #[arg(long)]
+        expires: Option<u32>,
+        /// What it is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id (from `token list`).
+        id: String,
+    },
+    /// List tokens.
+    List {
+        /// Only this user's.
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+/// Audit subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Walk the hash chain; exit 1 and name the first broken link if any.
+    Verify {
+        /// A head hash kept outside the database (from `audit head`), to catch a cut tail.
+        #[arg(long)]
+        head: Option<String>,
+    },
+    /// Print the current head: sequence number and hash.
+    Head,
+    /// Print entries, newest first, as JSON lines.
+    List {
+        /// Only this actor.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only actions starting with this, e.g. `login.`.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only objects starting with this, e.g. `incident:INC-2025-1128`.
+        #[arg(long)]
+        object: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
     },
 }
 

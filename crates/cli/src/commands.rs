@@ -8,9 +8,10 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use debrief_core::input::from_json_slice;
 use debrief_core::{IncidentKey, PostMortem};
-use debrief_store::{IncidentFilter, Store, StoreError};
+use debrief_core::access::{Scope, UserRole};
+use debrief_store::{AuditFilter, Ctx, IncidentFilter, NewUser, Store, StoreError, Visibility};
 
-use crate::cli::{Args, Command, DemoAction, ExportFormat};
+use crate::cli::{Args, AuditAction, Command, DemoAction, ExportFormat, TokenAction, UserAction};
 use crate::config::{Config, Overrides, redact};
 
 /// Runs one command to completion.
@@ -87,7 +88,9 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 limit: limit.clamp(1, 500),
                 ..IncidentFilter::default()
             };
-            let page = store.list(&filter).await?;
+            // The CLI runs with the database's own authority (whoever can
+            // run it can read the file or connect to the database anyway).
+            let page = store.list(&filter, &Visibility::All).await?;
             let mut out = std::io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &page)?;
@@ -132,7 +135,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             let store = open(&config).await?;
             for doc in docs {
                 let key = doc.key.clone();
-                match store.import(doc, replace, Utc::now()).await {
+                match store.import(doc, replace, &Ctx::system(Utc::now())).await {
                     Ok(d) => println!("imported {} (version {})", d.key, d.version),
                     Err(StoreError::AlreadyExists { .. }) => {
                         bail!(
@@ -144,6 +147,9 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::User { action } => user(open(&config).await?, action).await,
+        Command::Token { action } => token(open(&config).await?, action).await,
+        Command::Audit { action } => audit(open(&config).await?, action).await,
         Command::Demo {
             action: DemoAction::Load { replace },
         } => {
@@ -177,7 +183,7 @@ pub async fn load_demo(store: &Store, replace: bool) -> anyhow::Result<usize> {
     let docs = debrief_core::demo::documents().context("the bundled demo data set is invalid")?;
     let mut written = 0;
     for doc in docs {
-        match store.import(doc, replace, Utc::now()).await {
+        match store.import(doc, replace, &Ctx::system(Utc::now())).await {
             Ok(_) => written += 1,
             Err(StoreError::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
@@ -191,6 +197,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         let n = load_demo(&store, false).await?;
         tracing::info!(loaded = n, "demo data set ready");
+        demo_users(&store).await?;
+    }
+    if let Some(token) = store.create_setup_token(&Ctx::system(Utc::now())).await? {
+        // No users yet: there is no default password, only this one-time
+        // token, printed where the operator who started the server sees it.
+        println!(
+            "first start: no users yet. Create the first admin with\n  debrief user create NAME --role admin --password-stdin\nor once, over the API, with this setup token:\n  POST /api/v1/setup {{\"token\": \"{}\", \"name\": ..., \"password\": ...}}",
+            token.expose()
+        );
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -200,8 +215,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     println!("debrief listening on http://{addr}");
     std::io::stdout().flush()?;
     tracing::info!(%addr, database = %redact(&config.database_url()?), "serving");
-    let app = debrief_web::router(debrief_web::AppState::new(store));
-    axum::serve(listener, app)
+    let mut state = debrief_web::AppState::new(store);
+    state.secure_cookies = config.secure_cookies;
+    state.require_admin_mfa = config.require_admin_mfa;
+    let app = debrief_web::router(state);
+    // Connection info gives handlers the peer address for the audit trail
+    // and the per-address login throttle.
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
@@ -222,4 +243,113 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down");
+}
+
+/// The demo's users, one per role, with random passwords printed once when
+/// they are created (a later `serve --demo` finds them and prints nothing).
+async fn demo_users(store: &Store) -> anyhow::Result<()> {
+    let roles = [
+        ("demo-admin", UserRole::Admin),
+        ("demo-commander", UserRole::IncidentCommander),
+        ("demo-contributor", UserRole::Contributor),
+        ("demo-viewer", UserRole::Viewer),
+        ("demo-auditor", UserRole::Auditor),
+    ];
+    let mut created = Vec::new();
+    for (name, role) in roles {
+        if store.user_by_name(name).await?.is_some() {
+            continue;
+        }
+        let password = debrief_auth::new_session_token().expose().chars().take(20).collect::<String>();
+        store.create_user(NewUser { name: name.into(), role, password: password.clone() }, &Ctx::system(Utc::now())).await?;
+        created.push((name, role, password));
+    }
+    if !created.is_empty() {
+        println!("demo users (passwords shown once; the admin sets up TOTP at first sign-in):");
+        for (name, role, password) in created {
+            println!("  {name:<18} {:<20} {password}", role.as_str());
+        }
+    }
+    Ok(())
+}
+
+async fn user(store: Store, action: UserAction) -> anyhow::Result<()> {
+    let ctx = Ctx::system(Utc::now());
+    match action {
+        UserAction::Create { name, role, password_stdin: _ } => {
+            let role: UserRole = role.parse().map_err(anyhow::Error::msg).context("--role")?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let user = store.create_user(NewUser { name, role, password }, &ctx).await?;
+            println!("created {} ({})", user.name, user.role);
+        }
+        UserAction::Disable { name } => {
+            let user = store.disable_user(&name, &ctx).await?;
+            println!("disabled {}: sessions ended, tokens revoked, memberships removed", user.name);
+        }
+        UserAction::Enable { name } => {
+            let user = store.enable_user(&name, &ctx).await?;
+            println!("enabled {}", user.name);
+        }
+        UserAction::List => {
+            for u in store.users().await? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                let mfa = if u.totp_enabled { "totp" } else { "-" };
+                println!("{:<24} {:<20} {:<8} {mfa}", u.name, u.role.as_str(), state);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn token(store: Store, action: TokenAction) -> anyhow::Result<()> {
+    let ctx = Ctx::system(Utc::now());
+    match action {
+        TokenAction::Create { user, scope, expires, name } => {
+            let scope: Scope = scope.parse().map_err(anyhow::Error::msg).context("--scope")?;
+            let (token, secret) = store.create_token(&user, &name, scope, expires, &ctx).await?;
+            let expiry = token.expires_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+            println!("token {} for {} (scope {}, expires {expiry}); it is shown once:", token.id, token.user, token.scope);
+            // Alone on the last line, so scripts can take it with `tail -n 1`.
+            println!("{}", secret.expose());
+        }
+        TokenAction::Revoke { id } => {
+            let id = id.parse().map_err(|_| anyhow::anyhow!("`{id}` is not a token id"))?;
+            store.revoke_token(id, &ctx).await?;
+            println!("revoked {id}");
+        }
+        TokenAction::List { user } => {
+            for t in store.tokens(user.as_deref()).await? {
+                let state = if t.revoked { "revoked" } else { "active" };
+                println!("{} {:<20} {:<6} {:<8} {}", t.id, t.user, t.scope.as_str(), state, t.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn audit(store: Store, action: AuditAction) -> anyhow::Result<()> {
+    match action {
+        AuditAction::Verify { head } => {
+            let v = store.audit_verify(head).await?;
+            match v.broken {
+                None => println!("audit trail intact: {} entries, head {}", v.entries, v.head.unwrap_or_else(|| "(empty)".into())),
+                Some(b) => bail!("audit trail broken at entry {}: {}", b.seq, b.reason),
+            }
+        }
+        AuditAction::Head => match store.audit_head().await? {
+            Some((seq, hash)) => println!("{seq} {hash}"),
+            None => println!("0 {}", debrief_core::audit::GENESIS),
+        },
+        AuditAction::List { actor, action, object, limit } => {
+            let filter = AuditFilter { actor, action, object, limit: limit.clamp(1, 1000), ..AuditFilter::default() };
+            let mut out = std::io::stdout().lock();
+            for e in store.audit_list(&filter).await?.items {
+                serde_json::to_writer(&mut out, &e)?;
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -26,6 +26,10 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Log filter, as RUST_LOG (e.g. `info`, `debrief_web=debug`).
     pub log: String,
+    /// Mark the session cookie `Secure`: set when debrief is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Admins must set up TOTP before doing anything else.
+    pub require_admin_mfa: bool,
 }
 
 impl Default for Config {
@@ -35,6 +39,8 @@ impl Default for Config {
             data_dir: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".into(),
+            secure_cookies: false,
+            require_admin_mfa: true,
         }
     }
 }
@@ -70,7 +76,7 @@ impl Config {
             }
             None => fig = fig.merge(Toml::file("debrief.toml")),
         }
-        fig.merge(Env::prefixed("DEBRIEF_").only(&["database_url", "data_dir", "bind", "log"]))
+        fig.merge(Env::prefixed("DEBRIEF_").only(&["database_url", "data_dir", "bind", "log", "secure_cookies", "require_admin_mfa"]))
             .merge(Serialized::defaults(flags))
             .extract()
             .context("reading the configuration")

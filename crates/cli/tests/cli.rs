@@ -129,10 +129,7 @@ impl Server {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = listening_line(&mut child);
         let url = line
             .trim()
             .strip_prefix("debrief listening on ")
@@ -149,6 +146,39 @@ impl Drop for Server {
     }
 }
 
+/// Reads the server's standard output up to the line that names its
+/// address (first-start notices and demo passwords come before it).
+fn listening_line(child: &mut Child) -> String {
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "server exited; it printed:\n{seen}");
+        if line.starts_with("debrief listening on ") {
+            // Keep draining in the background so the server never blocks on a full pipe.
+            std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+            return line;
+        }
+        seen.push_str(&line);
+    }
+}
+
+/// Makes a user with the CLI and returns a bearer header value for a token of `scope`.
+fn bearer(db: &str, name: &str, role: &str, scope: &str) -> String {
+    let mut create = debrief(db);
+    create.args(["user", "create", name, "--role", role, "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = create.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "correct horse battery staple {name}").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let out = run(debrief(db).args(["token", "create", "--user", name, "--scope", scope]));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    format!("Bearer {}", stdout.lines().last().unwrap().trim())
+}
+
 #[test]
 fn serve_with_demo_uses_an_sqlite_file_in_the_data_folder_by_default() {
     let dir = tempfile::tempdir().unwrap();
@@ -161,24 +191,20 @@ fn serve_with_demo_uses_an_sqlite_file_in_the_data_folder_by_default() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let server = Server {
-        child,
-        url: line
-            .trim()
-            .trim_start_matches("debrief listening on ")
-            .to_owned(),
-    };
+    let line = listening_line(&mut child);
+    let server = Server { child, url: line.trim().trim_start_matches("debrief listening on ").to_owned() };
+    let db_file = data.join("debrief/debrief.db");
+    assert!(db_file.exists());
+    let auth = bearer(&format!("sqlite://{}", db_file.display()), "reader", "viewer", "read");
     let doc: Value = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url))
+        .set("Authorization", &auth)
         .call()
         .unwrap()
         .into_json()
         .unwrap();
     assert_eq!(doc["category"], "Authentication Bypass");
-    assert!(PathBuf::from(&data).join("debrief/debrief.db").exists());
+    let anonymous = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url)).call();
+    assert!(matches!(anonymous, Err(ureq::Error::Status(401, _))), "no credentials, no post-mortem");
 }
 
 fn fresh_postgres() -> Option<String> {
@@ -201,15 +227,18 @@ fn two_servers_on_one_postgresql_see_each_others_writes() {
         return;
     };
     run(debrief(&db).arg("migrate"));
+    let auth = bearer(&db, "commander", "incident_commander", "write");
     let one = Server::start(&db, &[], &[]);
     let two = Server::start(&db, &[], &[]);
     let created: Value = ureq::post(&format!("{}/api/v1/incidents", one.url))
+        .set("Authorization", &auth)
         .send_json(serde_json::json!({"title": "Written through one", "severity": "low"}))
         .unwrap()
         .into_json()
         .unwrap();
     let key = created["key"].as_str().unwrap();
     let read: Value = ureq::get(&format!("{}/api/v1/incidents/{key}", two.url))
+        .set("Authorization", &auth)
         .call()
         .unwrap()
         .into_json()
@@ -218,10 +247,12 @@ fn two_servers_on_one_postgresql_see_each_others_writes() {
 
     // A write through two makes one's version stale.
     ureq::request("PATCH", &format!("{}/api/v1/incidents/{key}", two.url))
+        .set("Authorization", &auth)
         .set("If-Match", "\"1\"")
         .send_json(serde_json::json!({"title": "Edited through two"}))
         .unwrap();
     let stale = ureq::request("PATCH", &format!("{}/api/v1/incidents/{key}", one.url))
+        .set("Authorization", &auth)
         .set("If-Match", "\"1\"")
         .send_json(serde_json::json!({"title": "Lost update"}));
     assert!(matches!(stale, Err(ureq::Error::Status(412, _))));

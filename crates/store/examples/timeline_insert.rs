@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use debrief_core::{IncidentKey, NewIncident, Phase, TimelineEntry};
-use debrief_store::Store;
+use debrief_store::{Ctx, Store};
 use uuid::Uuid;
 
 #[tokio::main]
@@ -40,7 +40,10 @@ async fn main() {
         "key": key, "title": "Timeline insert benchmark", "severity": "low"
     }))
     .expect("valid incident");
-    store.create_incident(input, t0).await.expect("create");
+    store
+        .create_incident(input, &Ctx::system(t0))
+        .await
+        .expect("create");
 
     let batch = 10_000;
     let start = Instant::now();
@@ -69,7 +72,7 @@ async fn main() {
             })
             .collect();
         store
-            .append_timeline(&key, chunk, None, t0)
+            .append_timeline(&key, chunk, None, &Ctx::system(t0))
             .await
             .expect("append");
         done += n;

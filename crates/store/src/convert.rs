@@ -15,7 +15,7 @@ use debrief_core::{
     FishboneCause, FiveWhys, FmeaRow, Impact, IncidentKey, Lesson, Lifecycle, PostMortem,
     RootCause, Score, TimelineEntry,
 };
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{DbErr, JsonValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -100,6 +100,9 @@ pub(crate) fn incident_row(
         fishbone_categories: Set(to_json(&doc.fishbone.categories)?),
         communications: Set(to_json(&doc.communications)?),
         version: Set(version),
+        // Restriction is managed by `Store::set_restricted`, never by a
+        // document write: an edit or import must not lift it by accident.
+        restricted: NotSet,
         created_at: Set(created_at),
         updated_at: Set(updated_at),
     })

@@ -15,14 +15,15 @@ use sea_orm::{
 use uuid::Uuid;
 use uuid::timestamp::{Timestamp, context::ContextV7};
 
+use crate::audit;
 use crate::convert;
 use crate::entity::{
-    action_items, findings, fishbone_causes, five_whys, fmea_rows, incidents, lessons, root_causes,
-    timeline_entries,
+    action_items, findings, fishbone_causes, five_whys, fmea_rows, incident_members, incidents,
+    lessons, root_causes, timeline_entries,
 };
 use crate::{
-    IncidentFilter, IncidentKey, IncidentPatch, IncidentSummary, NewIncident, Page, PostMortem,
-    SortOrder, Store, StoreError, ensure_category,
+    Ctx, IncidentFilter, IncidentKey, IncidentPatch, IncidentSummary, NewIncident, Page,
+    PostMortem, SortOrder, Store, StoreError, Visibility, ensure_category,
 };
 
 /// Bound parameters per multi-row INSERT. SQLite allows 32,766 and
@@ -61,6 +62,56 @@ pub(crate) fn unique_as_exists(e: DbErr, what: impl FnOnce() -> String) -> Store
         StoreError::AlreadyExists { what: what() }
     } else {
         StoreError::Database(e)
+    }
+}
+
+/// The audit object naming an incident: `incident:INC-2025-1128`.
+pub(crate) fn incident_object(key: &IncidentKey) -> String {
+    format!("incident:{key}")
+}
+
+/// The header of a document as audit JSON: the document without its
+/// sections, so an entry records what a header write changed and stays
+/// small however long the timeline is.
+pub(crate) fn header_json(doc: &PostMortem) -> String {
+    match serde_json::to_value(doc) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for section in [
+                "timeline",
+                "five_whys",
+                "root_causes",
+                "fishbone",
+                "fmea",
+                "findings",
+                "action_items",
+                "communications",
+                "lessons",
+            ] {
+                map.remove(section);
+            }
+            audit::json(&map)
+        }
+        _ => audit::json(doc),
+    }
+}
+
+/// The condition "visible under `visibility`" on the incidents table:
+/// unrestricted, or restricted with the user among the members.
+pub(crate) fn visible(visibility: &Visibility) -> Option<Condition> {
+    match visibility {
+        Visibility::All => None,
+        Visibility::User(user) => {
+            let memberships = sea_orm::sea_query::Query::select()
+                .column(incident_members::Column::IncidentId)
+                .from(incident_members::Entity)
+                .and_where(incident_members::Column::UserId.eq(*user))
+                .to_owned();
+            Some(
+                Condition::any()
+                    .add(incidents::Column::Restricted.eq(false))
+                    .add(incidents::Column::Id.in_subquery(memberships)),
+            )
+        }
     }
 }
 
@@ -395,12 +446,12 @@ impl Store {
     pub async fn create_incident(
         &self,
         input: NewIncident,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
         let generated = input.key.is_none();
         let mut attempt = 0;
         loop {
-            match self.try_create(input.clone(), now).await {
+            match self.try_create(input.clone(), ctx).await {
                 // Two servers generated the same key at once; the loser takes
                 // the next number.
                 Err(StoreError::AlreadyExists { .. }) if generated && attempt < KEY_RETRIES => {
@@ -411,11 +462,8 @@ impl Store {
         }
     }
 
-    async fn try_create(
-        &self,
-        input: NewIncident,
-        now: DateTime<Utc>,
-    ) -> Result<PostMortem, StoreError> {
+    async fn try_create(&self, input: NewIncident, ctx: &Ctx) -> Result<PostMortem, StoreError> {
+        let now = ctx.now;
         let txn = self.write_txn().await?;
         let key = match &input.key {
             Some(k) => k.clone(),
@@ -446,6 +494,15 @@ impl Store {
             .exec_without_returning(&txn)
             .await
             .map_err(|e| unique_as_exists(e, || format!("incident {key}")))?;
+        audit::append(
+            &txn,
+            ctx,
+            "incident.create",
+            &incident_object(&key),
+            None,
+            Some(header_json(&doc)),
+        )
+        .await?;
         finish(txn, id).await
     }
 
@@ -462,10 +519,20 @@ impl Store {
         Ok(doc.with_computed())
     }
 
-    /// One page of incidents matching `filter`, and how many match in all.
-    pub async fn list(&self, filter: &IncidentFilter) -> Result<Page<IncidentSummary>, StoreError> {
+    /// One page of incidents matching `filter` among those `visibility`
+    /// lets the caller see, and how many match in all. Restricted incidents
+    /// the caller may not see are filtered out in SQL, so they count
+    /// nowhere.
+    pub async fn list(
+        &self,
+        filter: &IncidentFilter,
+        visibility: &Visibility,
+    ) -> Result<Page<IncidentSummary>, StoreError> {
         use incidents::Column as C;
         let mut cond = Condition::all();
+        if let Some(v) = visible(visibility) {
+            cond = cond.add(v);
+        }
         if let Some(s) = filter.status {
             cond = cond.add(C::Status.eq(s.as_str()));
         }
@@ -583,9 +650,14 @@ impl Store {
         key: &IncidentKey,
         patch: IncidentPatch,
         expected: Option<i64>,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
+        let now = ctx.now;
         let txn = self.write_txn().await?;
+        let old = find_header(&txn, key)
+            .await?
+            .ok_or_else(|| StoreError::incident_not_found(key))?;
+        let before_json = header_json(&convert::incident_doc(old)?);
         let header = bump(&txn, key, expected.or(patch.version), now).await?;
         let before = header.version - 1;
         if let Some(v) = patch.version.filter(|v| *v != before) {
@@ -610,17 +682,32 @@ impl Store {
         StoreError::check(errs)?;
         let row = convert::incident_row(&doc, id, doc.version, created_at, now)?;
         incidents::Entity::update(row).exec(&txn).await?;
+        audit::append(
+            &txn,
+            ctx,
+            "incident.update",
+            &incident_object(key),
+            Some(before_json),
+            Some(header_json(&doc)),
+        )
+        .await?;
         finish(txn, id).await
     }
 
     /// Deletes an incident and everything in it. With `expected`, only if it
-    /// is still at that version.
+    /// is still at that version. The audit entry keeps the whole document
+    /// as it was.
     pub async fn delete_incident(
         &self,
         key: &IncidentKey,
         expected: Option<i64>,
+        ctx: &Ctx,
     ) -> Result<(), StoreError> {
         let txn = self.write_txn().await?;
+        let before = match find_header(&txn, key).await? {
+            Some(h) => Some(load_document(&txn, h).await?),
+            None => None,
+        };
         let mut delete =
             incidents::Entity::delete_many().filter(incidents::Column::Key.eq(key.as_str()));
         if let Some(v) = expected {
@@ -637,6 +724,15 @@ impl Store {
                 _ => StoreError::incident_not_found(key),
             });
         }
+        audit::append(
+            &txn,
+            ctx,
+            "incident.delete",
+            &incident_object(key),
+            before.map(|d| audit::json(&d)),
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -648,13 +744,15 @@ impl Store {
     ///
     /// An existing key is [`StoreError::AlreadyExists`] unless `replace`, in
     /// which case the old document is deleted and the new one inserted in one
-    /// transaction: if anything fails, the old one stays as it was.
+    /// transaction: if anything fails, the old one stays as it was. A
+    /// replaced incident keeps its restriction and its members.
     pub async fn import(
         &self,
         mut doc: PostMortem,
         replace: bool,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
+        let now = ctx.now;
         if doc.version <= 0 {
             doc.version = 1;
         }
@@ -665,6 +763,8 @@ impl Store {
 
         let txn = self.write_txn().await?;
         let existing = find_header(&txn, &doc.key).await?;
+        let mut kept_access = None;
+        let mut before = None;
         let id = match existing {
             Some(_) if !replace => {
                 return Err(StoreError::AlreadyExists {
@@ -672,9 +772,18 @@ impl Store {
                 });
             }
             Some(old) => {
-                // Sections go with it (ON DELETE CASCADE).
-                incidents::Entity::delete_by_id(old.id).exec(&txn).await?;
-                old.id
+                let id = old.id;
+                let restricted = old.restricted;
+                let members = incident_members::Entity::find()
+                    .filter(incident_members::Column::IncidentId.eq(id))
+                    .all(&txn)
+                    .await?;
+                kept_access = Some((restricted, members));
+                before = Some(audit::json(&load_document(&txn, old).await?));
+                // Sections and memberships go with it (ON DELETE CASCADE);
+                // the access settings are put back below.
+                incidents::Entity::delete_by_id(id).exec(&txn).await?;
+                id
             }
             None => new_id(now),
         };
@@ -698,12 +807,37 @@ impl Store {
             }),
             other => other,
         })?;
+        if let Some((restricted, members)) = kept_access {
+            if restricted {
+                incidents::Entity::update_many()
+                    .col_expr(incidents::Column::Restricted, Expr::value(true))
+                    .filter(incidents::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+            let rows: Vec<incident_members::ActiveModel> =
+                members.into_iter().map(Into::into).collect();
+            insert_chunked::<incident_members::Entity, _>(&txn, rows, 3).await?;
+        }
+        audit::append(
+            &txn,
+            ctx,
+            "incident.import",
+            &incident_object(&key),
+            before,
+            Some(audit::json(&doc)),
+        )
+        .await?;
         finish(txn, id).await
     }
 
-    /// Every incident key, sorted.
-    pub async fn keys(&self) -> Result<Vec<IncidentKey>, StoreError> {
-        let keys: Vec<String> = incidents::Entity::find()
+    /// Every incident key `visibility` lets the caller see, sorted.
+    pub async fn keys(&self, visibility: &Visibility) -> Result<Vec<IncidentKey>, StoreError> {
+        let mut q = incidents::Entity::find();
+        if let Some(v) = visible(visibility) {
+            q = q.filter(v);
+        }
+        let keys: Vec<String> = q
             .select_only()
             .column(incidents::Column::Key)
             .order_by_asc(incidents::Column::Key)

@@ -21,6 +21,13 @@
 //!    field paths before anything is committed.
 //!
 //! A failed write of any kind leaves the database exactly as it was.
+//!
+//! Every write also takes a [`Ctx`] (who acts, when, from where) and appends
+//! exactly one entry to the hash-chained audit trail ([`audit`]) inside the
+//! same transaction, as its last statement: a change without its audit
+//! entry, or an audit entry for a change that rolled back, cannot happen.
+//! Accounts, sessions, API tokens, MFA and restricted incidents live in
+//! [`accounts`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,8 +49,19 @@ pub use debrief_core::{
     ValidationErrors,
 };
 pub use debrief_core::{Finding, IncidentPatch, NewIncident};
+pub use debrief_core::access::{IncidentAccess, Principal, Scope, UserRole};
+pub use debrief_core::audit::{AuditEntry, Verification};
+pub use debrief_auth::{Secret, ThrottlePolicy, TotpSecret};
 pub use uuid::Uuid;
 
+pub use accounts::{
+    ApiToken, BACKUP_CODE_TTL_DAYS, LoginOutcome, MfaOutcome, NewUser, Notification, SessionInfo,
+    SessionPolicy, User,
+};
+pub use audit::AuditFilter;
+
+pub mod accounts;
+pub mod audit;
 mod convert;
 pub mod entity;
 mod incidents;
@@ -65,7 +83,7 @@ pub enum Backend {
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The incident or item does not exist, e.g. "incident INC-2025-9999".
+    /// The incident, item, user or token does not exist, e.g. "incident INC-2025-9999".
     #[error("{what} not found")]
     NotFound {
         /// What was looked for.
@@ -112,6 +130,130 @@ impl StoreError {
     pub(crate) fn incident_not_found(key: &IncidentKey) -> Self {
         StoreError::NotFound {
             what: format!("incident {key}"),
+        }
+    }
+}
+
+/// Who acts, when, from where: passed to every write and recorded in the
+/// audit trail.
+///
+/// The time is a parameter like everywhere else in debrief: the store never
+/// reads the clock for a write.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// When the write happens; becomes `updated_at` and the audit time.
+    pub now: DateTime<Utc>,
+    /// Who acts.
+    pub actor: Actor,
+    /// The source address of the request, if any.
+    pub source: Option<String>,
+    /// The request id the user can quote, if any.
+    pub request_id: Option<String>,
+}
+
+/// Someone who acts, as the audit trail names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's id; `None` for the system and for anonymous callers.
+    pub user_id: Option<Uuid>,
+    /// The user's name, `system` or `anonymous`.
+    pub name: String,
+}
+
+impl Actor {
+    /// The installation itself: the CLI, demo loading, migrations.
+    pub fn system() -> Actor {
+        Actor {
+            user_id: None,
+            name: "system".to_owned(),
+        }
+    }
+
+    /// A caller who has not (yet) proved who they are, e.g. before login.
+    pub fn anonymous() -> Actor {
+        Actor {
+            user_id: None,
+            name: "anonymous".to_owned(),
+        }
+    }
+
+    /// A known user.
+    pub fn user(user_id: Uuid, name: impl Into<String>) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            name: name.into(),
+        }
+    }
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Actor {
+        Actor::user(p.user_id, p.name.clone())
+    }
+}
+
+impl From<&User> for Actor {
+    fn from(u: &User) -> Actor {
+        Actor::user(u.id, u.name.clone())
+    }
+}
+
+impl Ctx {
+    /// A context for the system acting at `now`: the CLI and demo loading.
+    pub fn system(now: DateTime<Utc>) -> Ctx {
+        Ctx::new(now, Actor::system())
+    }
+
+    /// A context for `actor` at `now`, without source or request id.
+    pub fn new(now: DateTime<Utc>, actor: Actor) -> Ctx {
+        Ctx {
+            now,
+            actor,
+            source: None,
+            request_id: None,
+        }
+    }
+
+    /// The same context with a source address.
+    pub fn with_source(mut self, source: impl Into<String>) -> Ctx {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The same context with a request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Ctx {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// The same context with another actor (e.g. the user who just logged in).
+    pub(crate) fn as_actor(&self, actor: Actor) -> Ctx {
+        Ctx {
+            actor,
+            ..self.clone()
+        }
+    }
+}
+
+/// Which incidents a caller may see in lists: everything, or what one user
+/// may see (unrestricted incidents and the restricted ones they are a
+/// member of). Filtering happens in SQL, so totals and pages are right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Every incident: admins, auditors, the CLI.
+    All,
+    /// Unrestricted incidents and those the user is a member of.
+    User(Uuid),
+}
+
+impl Visibility {
+    /// What `p` may see: everything for roles that see all incidents,
+    /// otherwise unrestricted ones plus memberships.
+    pub fn for_principal(p: &Principal) -> Visibility {
+        if p.role.sees_all_incidents() {
+            Visibility::All
+        } else {
+            Visibility::User(p.user_id)
         }
     }
 }
@@ -455,6 +597,10 @@ impl SectionItem {
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     backend: Backend,
+    /// Back-off after failed logins and MFA attempts.
+    pub(crate) throttle: ThrottlePolicy,
+    /// Lifetime given to sessions made at login.
+    pub(crate) sessions: SessionPolicy,
     /// A temporary directory holding the database file, removed when the
     /// last clone of the store is dropped (test stores only).
     pub(crate) temp_dir: Option<std::sync::Arc<tempfile::TempDir>>,
@@ -526,8 +672,24 @@ impl Store {
         Ok(Store {
             db,
             backend,
+            throttle: ThrottlePolicy::default(),
+            sessions: SessionPolicy::default(),
             temp_dir: None,
         })
+    }
+
+    /// The same store with another back-off policy for failed logins and
+    /// MFA attempts (the default allows 5 free failures, then doubles).
+    pub fn with_throttle_policy(mut self, policy: ThrottlePolicy) -> Store {
+        self.throttle = policy;
+        self
+    }
+
+    /// The same store with another session lifetime; [`Store::login`] sets
+    /// a new session's absolute expiry from it.
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> Store {
+        self.sessions = policy;
+        self
     }
 
     /// Which database this store runs on.
@@ -575,9 +737,9 @@ impl Store {
         Ok(rows.into_iter().map(|c| c.name).collect())
     }
 
-    /// Adds a category to the managed list; adding one that exists is a no-op.
-    /// A blank name is refused.
-    pub async fn add_category(&self, name: &str) -> Result<(), StoreError> {
+    /// Adds a category to the managed list; adding one that exists is a no-op
+    /// (and leaves no audit entry). A blank name is refused.
+    pub async fn add_category(&self, name: &str, ctx: &Ctx) -> Result<(), StoreError> {
         let name = name.trim();
         if name.is_empty() {
             return Err(StoreError::invalid("name", "must not be empty"));
@@ -589,7 +751,17 @@ impl Store {
             ));
         }
         let txn = self.write_txn().await?;
-        ensure_category(&txn, name, Utc::now()).await?;
+        if ensure_category(&txn, name, ctx.now).await? {
+            audit::append(
+                &txn,
+                ctx,
+                "category.create",
+                &format!("category:{name}"),
+                None,
+                Some(audit::json(&serde_json::json!({ "name": name }))),
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(())
     }
@@ -628,22 +800,22 @@ impl Store {
 /// Longest category name, in characters.
 pub const MAX_CATEGORY: usize = 100;
 
-/// Inserts a category unless it exists.
+/// Inserts a category unless it exists; true when it was inserted.
 pub(crate) async fn ensure_category<C: ConnectionTrait>(
     conn: &C,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     // ON CONFLICT DO NOTHING: two servers adding the same category at once
     // must both succeed.
-    categories::Entity::insert(categories::ActiveModel {
+    let inserted = categories::Entity::insert(categories::ActiveModel {
         name: Set(name.to_owned()),
         created_at: Set(now),
     })
     .on_conflict_do_nothing()
     .exec_without_returning(conn)
     .await?;
-    Ok(())
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
 }
 
 /// The URL without a password, for messages.

@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
 use debrief_core::{Addresses, FindingKind, Fishbone, StatusChange, ValidationErrors};
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -19,17 +18,81 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::audit;
 use crate::convert;
 use crate::entity::{
     action_items, findings, fishbone_causes, five_whys, fmea_rows, incidents, lessons, root_causes,
     timeline_entries,
 };
 use crate::incidents::{
-    bump, find_header, finish, insert_chunked, load_document, new_id, position, unique_as_exists,
+    bump, find_header, incident_object, insert_chunked, load_document, new_id, position,
+    unique_as_exists,
 };
 use crate::{
-    Communications, IncidentKey, PostMortem, Section, SectionItem, Store, StoreError, TimelineEntry,
+    Communications, Ctx, IncidentKey, PostMortem, Section, SectionItem, Store, StoreError,
+    TimelineEntry,
 };
+
+/// The audit object naming one item: `incident:KEY/section/id`.
+fn item_object(key: &IncidentKey, section: Section, id: Uuid) -> String {
+    format!("{}/{section}/{id}", incident_object(key))
+}
+
+/// The audit object naming a part of an incident: `incident:KEY/part`.
+fn part_object(key: &IncidentKey, part: &str) -> String {
+    format!("{}/{part}", incident_object(key))
+}
+
+/// The item `id` of `section` as audit JSON, if the document has it.
+fn item_json(doc: &PostMortem, section: Section, id: Uuid) -> Option<String> {
+    fn find<T: serde::Serialize>(
+        list: &[T],
+        id: Uuid,
+        id_of: fn(&T) -> Uuid,
+    ) -> Option<String> {
+        list.iter().find(|x| id_of(x) == id).map(audit::json)
+    }
+    match section {
+        Section::Timeline => find(&doc.timeline, id, |x| x.id),
+        Section::FiveWhys => find(&doc.five_whys, id, |x| x.id),
+        Section::RootCauses => find(&doc.root_causes, id, |x| x.id),
+        Section::FishboneCauses => find(&doc.fishbone.causes, id, |x| x.id),
+        Section::Fmea => find(&doc.fmea, id, |x| x.id),
+        Section::WentWell => find(&doc.findings.went_well, id, |x| x.id),
+        Section::WentWrong => find(&doc.findings.went_wrong, id, |x| x.id),
+        Section::ActionItems => find(&doc.action_items, id, |x| x.id),
+        Section::Lessons => find(&doc.lessons, id, |x| x.id),
+    }
+}
+
+/// The document of incident `id` as it now is inside `txn`, without
+/// computed fields.
+async fn current(
+    txn: &sea_orm::DatabaseTransaction,
+    id: Uuid,
+) -> Result<PostMortem, StoreError> {
+    let header = incidents::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::Database(DbErr::RecordNotFound(format!("incident {id}"))))?;
+    load_document(txn, header).await
+}
+
+/// Appends the audit entry of a section write, commits, and returns the
+/// document with computed fields.
+async fn commit_audited(
+    txn: sea_orm::DatabaseTransaction,
+    doc: PostMortem,
+    ctx: &Ctx,
+    action: &str,
+    object: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<PostMortem, StoreError> {
+    audit::append(&txn, ctx, action, object, before, after).await?;
+    txn.commit().await?;
+    Ok(doc.with_computed())
+}
 
 /// The ids of one section's items, in document order.
 fn section_ids(doc: &PostMortem, section: Section) -> Vec<Uuid> {
@@ -216,8 +279,9 @@ impl Store {
         key: &IncidentKey,
         mut item: SectionItem,
         expected: Option<i64>,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<(PostMortem, Uuid), StoreError> {
+        let now = ctx.now;
         let txn = self.write_txn().await?;
         let header = bump(&txn, key, expected, now).await?;
         let iid = header.id;
@@ -334,7 +398,19 @@ impl Store {
                 insert_row(&txn, convert::lesson_row(&l, iid, pos), section, id).await?;
             }
         }
-        Ok((finish(txn, iid).await?, id))
+        let after = current(&txn, iid).await?;
+        let after_json = item_json(&after, section, id);
+        let doc = commit_audited(
+            txn,
+            after,
+            ctx,
+            "item.create",
+            &item_object(key, section, id),
+            None,
+            after_json,
+        )
+        .await?;
+        Ok((doc, id))
     }
 
     /// Replaces the item `id` of the item's section (an id in the body is
@@ -352,8 +428,9 @@ impl Store {
         id: Uuid,
         mut item: SectionItem,
         expected: Option<i64>,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
+        let now = ctx.now;
         let txn = self.write_txn().await?;
         let header = bump(&txn, key, expected, now).await?;
         let iid = header.id;
@@ -468,24 +545,34 @@ impl Store {
                 update_row(&txn, row).await?;
             }
         }
-        finish(txn, iid).await
+        let before_json = item_json(&doc, section, id);
+        let after = current(&txn, iid).await?;
+        let after_json = item_json(&after, section, id);
+        commit_audited(
+            txn,
+            after,
+            ctx,
+            "item.update",
+            &item_object(key, section, id),
+            before_json,
+            after_json,
+        )
+        .await
     }
 
     /// Deletes the item `id` of `section`. Deleting a fishbone cause deletes
     /// its sub-causes; deleting a root cause, fishbone cause or FMEA row
     /// removes it from the action items that addressed it.
-    ///
-    /// The contract of this call has no `now`, so `updated_at` is set from
-    /// the system clock.
     pub async fn delete_item(
         &self,
         key: &IncidentKey,
         section: Section,
         id: Uuid,
         expected: Option<i64>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
         let txn = self.write_txn().await?;
-        let header = bump(&txn, key, expected, Utc::now()).await?;
+        let header = bump(&txn, key, expected, ctx.now).await?;
         let iid = header.id;
         let doc = load_document(&txn, header).await?;
         if !section_ids(&doc, section).contains(&id) {
@@ -526,25 +613,34 @@ impl Store {
                 lessons::Entity::delete_by_id(id).exec(&txn).await?;
             }
         }
-        finish(txn, iid).await
+        let before_json = item_json(&doc, section, id);
+        let after = current(&txn, iid).await?;
+        commit_audited(
+            txn,
+            after,
+            ctx,
+            "item.delete",
+            &item_object(key, section, id),
+            before_json,
+            None,
+        )
+        .await
     }
 
     /// Puts the items of `section` in the order of `ids`, which must list
     /// each of the section's ids exactly once ([`StoreError::Invalid`] naming
     /// `ids` otherwise). Action items are renumbered 1..n in that order.
     /// Timeline entries stay in time order; the new order settles ties.
-    ///
-    /// The contract of this call has no `now`, so `updated_at` is set from
-    /// the system clock.
     pub async fn reorder(
         &self,
         key: &IncidentKey,
         section: Section,
         ids: Vec<Uuid>,
         expected: Option<i64>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
         let txn = self.write_txn().await?;
-        let header = bump(&txn, key, expected, Utc::now()).await?;
+        let header = bump(&txn, key, expected, ctx.now).await?;
         let iid = header.id;
         let doc = load_document(&txn, header).await?;
         check_permutation(&section_ids(&doc, section), &ids)?;
@@ -631,7 +727,18 @@ impl Store {
                 .await?
             }
         }
-        finish(txn, iid).await
+        let before_json = audit::json(&serde_json::json!({ "ids": section_ids(&doc, section) }));
+        let after = current(&txn, iid).await?;
+        commit_audited(
+            txn,
+            after,
+            ctx,
+            "section.reorder",
+            &part_object(key, section.as_str()),
+            Some(before_json),
+            Some(audit::json(&serde_json::json!({ "ids": ids }))),
+        )
+        .await
     }
 
     /// Sets the fishbone's effect (blank clears it) and its category bones,
@@ -643,10 +750,10 @@ impl Store {
         effect: Option<String>,
         categories: Vec<String>,
         expected: Option<i64>,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
         let txn = self.write_txn().await?;
-        let header = bump(&txn, key, expected, now).await?;
+        let header = bump(&txn, key, expected, ctx.now).await?;
         let iid = header.id;
         let doc = load_document(&txn, header).await?;
         let frame = Fishbone {
@@ -670,6 +777,11 @@ impl Store {
             }
         }
         StoreError::check(errs)?;
+        let frame_json = |effect: &Option<String>, categories: &[String]| {
+            audit::json(&serde_json::json!({ "effect": effect, "categories": categories }))
+        };
+        let before_json = frame_json(&doc.fishbone.effect, &doc.fishbone.categories);
+        let after_json = frame_json(&frame.effect, &frame.categories);
         incidents::Entity::update_many()
             .col_expr(incidents::Column::FishboneEffect, Expr::value(frame.effect))
             .col_expr(
@@ -679,7 +791,17 @@ impl Store {
             .filter(incidents::Column::Id.eq(iid))
             .exec(&txn)
             .await?;
-        finish(txn, iid).await
+        let after = current(&txn, iid).await?;
+        commit_audited(
+            txn,
+            after,
+            ctx,
+            "fishbone.update",
+            &part_object(key, "fishbone"),
+            Some(before_json),
+            Some(after_json),
+        )
+        .await
     }
 
     /// Replaces the internal summary and the customer notification.
@@ -688,11 +810,15 @@ impl Store {
         key: &IncidentKey,
         comms: Communications,
         expected: Option<i64>,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
         let txn = self.write_txn().await?;
-        let header = bump(&txn, key, expected, now).await?;
+        let header = bump(&txn, key, expected, ctx.now).await?;
         let iid = header.id;
+        let before_json = convert::incident_doc(header)
+            .map(|d| audit::json(&d.communications))
+            .ok();
+        let after_json = audit::json(&comms);
         incidents::Entity::update_many()
             .col_expr(
                 incidents::Column::Communications,
@@ -701,7 +827,17 @@ impl Store {
             .filter(incidents::Column::Id.eq(iid))
             .exec(&txn)
             .await?;
-        finish(txn, iid).await
+        let after = current(&txn, iid).await?;
+        commit_audited(
+            txn,
+            after,
+            ctx,
+            "communications.update",
+            &part_object(key, "communications"),
+            before_json,
+            Some(after_json),
+        )
+        .await
     }
 
     /// Appends many timeline entries at once, for importers: every entry is
@@ -717,8 +853,9 @@ impl Store {
         key: &IncidentKey,
         mut entries: Vec<TimelineEntry>,
         expected: Option<i64>,
-        now: DateTime<Utc>,
+        ctx: &Ctx,
     ) -> Result<u64, StoreError> {
+        let now = ctx.now;
         let mut errs = ValidationErrors::default();
         let mut seen = HashSet::new();
         for (i, e) in entries.iter().enumerate() {
@@ -768,6 +905,17 @@ impl Store {
             .map_err(|e: DbErr| {
                 unique_as_exists(e, || "a timeline entry with one of these ids".to_owned())
             })?;
+        // The count only: a bulk import of 100,000 events would otherwise
+        // copy the whole import into the trail.
+        audit::append(
+            &txn,
+            ctx,
+            "timeline.append",
+            &part_object(key, "timeline"),
+            None,
+            Some(audit::json(&serde_json::json!({ "entries": count }))),
+        )
+        .await?;
         txn.commit().await?;
         Ok(count as u64)
     }

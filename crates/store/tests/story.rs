@@ -15,7 +15,8 @@ use debrief_core::{
 };
 use debrief_store::testing::{drop_postgres_store, postgres_store, sqlite_store};
 use debrief_store::{
-    Backend, IncidentFilter, Section, SectionItem, SortOrder, Store, StoreError, Uuid,
+    Backend, Ctx, IncidentFilter, Section, SectionItem, SortOrder, Store, StoreError, Uuid,
+    Visibility,
 };
 use serde_json::{Value, json};
 
@@ -47,7 +48,7 @@ async fn an_in_memory_sqlite_store_works_too() {
     let doc = store
         .create_incident(
             incident("In memory", "low", None),
-            t("2025-01-02T00:00:00Z"),
+            &Ctx::system(t("2025-01-02T00:00:00Z")),
         )
         .await
         .unwrap();
@@ -68,6 +69,12 @@ fn sections_read_their_own_item_bodies() {
 
 fn t(s: &str) -> DateTime<Utc> {
     parse_instant(s).unwrap()
+}
+
+/// The system acting at a fixed time, for writes whose time the story does
+/// not look at.
+fn sys() -> Ctx {
+    Ctx::system(t("2025-12-05T12:00:00Z"))
 }
 
 fn key(s: &str) -> IncidentKey {
@@ -128,10 +135,10 @@ async fn categories(store: &Store) {
     assert_eq!(cats.len(), 11);
     assert!(cats.windows(2).all(|w| w[0] < w[1]), "sorted: {cats:?}");
     assert!(cats.contains(&"Supply Chain".to_owned()));
-    store.add_category("Cloud Misuse").await.unwrap();
-    store.add_category("Cloud Misuse").await.unwrap();
+    store.add_category("Cloud Misuse", &sys()).await.unwrap();
+    store.add_category("Cloud Misuse", &sys()).await.unwrap();
     assert_eq!(store.categories().await.unwrap().len(), 12);
-    let err = store.add_category("  ").await.unwrap_err();
+    let err = store.add_category("  ", &sys()).await.unwrap_err();
     assert_eq!(invalid_field(&err), "name");
 }
 
@@ -144,7 +151,7 @@ async fn creating(store: &Store) -> IncidentKey {
                 "medium",
                 Some("2025-11-28T02:15:00Z"),
             ),
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap();
@@ -154,7 +161,10 @@ async fn creating(store: &Store) -> IncidentKey {
     assert_eq!(first.updated_at, Some(now));
     assert_eq!(first.status, IncidentStatus::Open);
     let second = store
-        .create_incident(incident("Second", "low", Some("2025-03-01T00:00:00Z")), now)
+        .create_incident(
+            incident("Second", "low", Some("2025-03-01T00:00:00Z")),
+            &Ctx::system(now),
+        )
         .await
         .unwrap();
     assert_eq!(second.key.as_str(), "INC-2025-0002");
@@ -162,7 +172,7 @@ async fn creating(store: &Store) -> IncidentKey {
     let third = store
         .create_incident(
             incident("Undetected", "low", None),
-            t("2026-01-05T00:00:00Z"),
+            &Ctx::system(t("2026-01-05T00:00:00Z")),
         )
         .await
         .unwrap();
@@ -172,26 +182,32 @@ async fn creating(store: &Store) -> IncidentKey {
     own.key = Some(key("SEC-42"));
     assert_eq!(
         store
-            .create_incident(own.clone(), now)
+            .create_incident(own.clone(), &Ctx::system(now))
             .await
             .unwrap()
             .key
             .as_str(),
         "SEC-42"
     );
-    let err = store.create_incident(own, now).await.unwrap_err();
+    let err = store
+        .create_incident(own, &Ctx::system(now))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err:?}");
 
     let mut bad = incident("Unknown category", "low", None);
     bad.category = Some("Weather".into());
-    let err = store.create_incident(bad, now).await.unwrap_err();
+    let err = store
+        .create_incident(bad, &Ctx::system(now))
+        .await
+        .unwrap_err();
     assert_eq!(invalid_field(&err), "category");
     let err = store
-        .create_incident(incident(" ", "low", None), now)
+        .create_incident(incident(" ", "low", None), &Ctx::system(now))
         .await
         .unwrap_err();
     assert_eq!(invalid_field(&err), "title");
-    assert_eq!(store.keys().await.unwrap().len(), 4);
+    assert_eq!(store.keys(&Visibility::All).await.unwrap().len(), 4);
     first.key
 }
 
@@ -211,7 +227,12 @@ struct Ids {
 
 async fn add(store: &Store, k: &IncidentKey, item: SectionItem, version: &mut i64) -> Uuid {
     let (doc, id) = store
-        .add_item(k, item, Some(*version), t("2025-12-02T09:00:00Z"))
+        .add_item(
+            k,
+            item,
+            Some(*version),
+            &Ctx::system(t("2025-12-02T09:00:00Z")),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -280,7 +301,7 @@ async fn adding_to_every_section(store: &Store, k: &IncidentKey) -> Ids {
             k,
             SectionItem::FishboneCause(from(json!({"category": "Weather", "text": "x"}))),
             Some(v),
-            t("2025-12-02T09:00:00Z"),
+            &Ctx::system(t("2025-12-02T09:00:00Z")),
         )
         .await
         .unwrap_err();
@@ -338,7 +359,7 @@ async fn adding_to_every_section(store: &Store, k: &IncidentKey) -> Ids {
             SectionItem::ActionItem(from(json!({"title": "x", "priority": "low",
                 "status": "planned", "addresses": {"root_causes": [Uuid::now_v7()]}}))),
             Some(v),
-            t("2025-12-02T09:00:00Z"),
+            &Ctx::system(t("2025-12-02T09:00:00Z")),
         )
         .await
         .unwrap_err();
@@ -421,7 +442,7 @@ async fn updating_items(store: &Store, k: &IncidentKey, ids: &Ids) {
         v += 1;
         async move {
             let doc = store
-                .update_item(&k, id, item, Some(expected), now)
+                .update_item(&k, id, item, Some(expected), &Ctx::system(now))
                 .await
                 .unwrap();
             assert_eq!(doc.version, expected + 1);
@@ -529,7 +550,7 @@ async fn updating_items(store: &Store, k: &IncidentKey, ids: &Ids) {
             ids.lessons[0],
             SectionItem::RootCause(from(json!({"kind": "primary", "title": "x"}))),
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -540,7 +561,7 @@ async fn updating_items(store: &Store, k: &IncidentKey, ids: &Ids) {
             Uuid::now_v7(),
             SectionItem::Lesson(from(json!({"text": "x"}))),
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -553,7 +574,7 @@ async fn updating_items(store: &Store, k: &IncidentKey, ids: &Ids) {
             SectionItem::Fmea(from(json!({"failure_mode": "x",
             "severity": 9, "occurrence": 6, "detection": 8, "rpn": 1}))),
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -574,7 +595,7 @@ async fn stale_versions_change_nothing(store: &Store, k: &IncidentKey) {
             k,
             SectionItem::Lesson(from(json!({"text": "late"}))),
             Some(stale),
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -590,7 +611,7 @@ async fn stale_versions_change_nothing(store: &Store, k: &IncidentKey) {
                 ..Default::default()
             },
             Some(stale),
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -604,24 +625,33 @@ async fn stale_versions_change_nothing(store: &Store, k: &IncidentKey) {
                 ..Default::default()
             },
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
     let err = store
-        .delete_item(k, Section::Lessons, before.lessons[0].id, Some(stale))
+        .delete_item(
+            k,
+            Section::Lessons,
+            before.lessons[0].id,
+            Some(stale),
+            &sys(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
-    let err = store.delete_incident(k, Some(stale)).await.unwrap_err();
+    let err = store
+        .delete_incident(k, Some(stale), &sys())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::VersionMismatch { .. }), "{err:?}");
     let err = store
         .append_timeline(
             k,
             vec![entry("2025-11-28T05:00:00Z", "late")],
             Some(stale),
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -639,7 +669,7 @@ async fn stale_versions_change_nothing(store: &Store, k: &IncidentKey) {
             &missing,
             SectionItem::Lesson(from(json!({"text": "x"}))),
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -656,7 +686,7 @@ async fn patching_the_header(store: &Store, k: &IncidentKey) {
                 "severity_reason": "admin account confirmed", "status": "contained",
                 "types": ["technical", "process"], "summary": "An admin account was taken over"})),
             Some(before.version),
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap();
@@ -672,12 +702,17 @@ async fn patching_the_header(store: &Store, k: &IncidentKey) {
     );
     assert_eq!(doc.timeline, before.timeline, "sections untouched");
     let err = store
-        .patch_incident(k, from(json!({"category": "Weather"})), None, now)
+        .patch_incident(
+            k,
+            from(json!({"category": "Weather"})),
+            None,
+            &Ctx::system(now),
+        )
         .await
         .unwrap_err();
     assert_eq!(invalid_field(&err), "category");
     let err = store
-        .patch_incident(k, from(json!({"title": ""})), None, now)
+        .patch_incident(k, from(json!({"title": ""})), None, &Ctx::system(now))
         .await
         .unwrap_err();
     assert_eq!(invalid_field(&err), "title");
@@ -688,7 +723,13 @@ async fn reordering(store: &Store, k: &IncidentKey, ids: &Ids) {
     let doc = store.get(k).await.unwrap();
     let reversed: Vec<Uuid> = ids.lessons.iter().rev().copied().collect();
     let d = store
-        .reorder(k, Section::Lessons, reversed.clone(), Some(doc.version))
+        .reorder(
+            k,
+            Section::Lessons,
+            reversed.clone(),
+            Some(doc.version),
+            &sys(),
+        )
         .await
         .unwrap();
     assert_eq!(d.lessons.iter().map(|l| l.id).collect::<Vec<_>>(), reversed);
@@ -696,14 +737,14 @@ async fn reordering(store: &Store, k: &IncidentKey, ids: &Ids) {
 
     let rc: Vec<Uuid> = ids.root_causes.iter().rev().copied().collect();
     let d = store
-        .reorder(k, Section::RootCauses, rc.clone(), None)
+        .reorder(k, Section::RootCauses, rc.clone(), None, &sys())
         .await
         .unwrap();
     assert_eq!(d.root_causes.iter().map(|r| r.id).collect::<Vec<_>>(), rc);
 
     let acts: Vec<Uuid> = ids.actions.iter().rev().copied().collect();
     let d = store
-        .reorder(k, Section::ActionItems, acts.clone(), None)
+        .reorder(k, Section::ActionItems, acts.clone(), None, &sys())
         .await
         .unwrap();
     assert_eq!(
@@ -717,11 +758,14 @@ async fn reordering(store: &Store, k: &IncidentKey, ids: &Ids) {
 
     // Timeline order is by time; the given order only settles ties.
     let tl: Vec<Uuid> = d.timeline.iter().rev().map(|e| e.id).collect();
-    let d2 = store.reorder(k, Section::Timeline, tl, None).await.unwrap();
+    let d2 = store
+        .reorder(k, Section::Timeline, tl, None, &sys())
+        .await
+        .unwrap();
     assert_eq!(d2.timeline, d.timeline);
 
     let d3 = store
-        .reorder(k, Section::WentWrong, vec![ids.went_wrong], None)
+        .reorder(k, Section::WentWrong, vec![ids.went_wrong], None, &sys())
         .await
         .unwrap();
     for (section, list) in [
@@ -733,7 +777,7 @@ async fn reordering(store: &Store, k: &IncidentKey, ids: &Ids) {
         (Section::Fmea, vec![ids.fmea]),
         (Section::WentWell, vec![ids.went_well]),
     ] {
-        store.reorder(k, section, list, None).await.unwrap();
+        store.reorder(k, section, list, None, &sys()).await.unwrap();
     }
     let d4 = store.get(k).await.unwrap();
     assert_eq!(d4.fishbone.causes[0].id, ids.fish_child);
@@ -746,7 +790,7 @@ async fn reordering(store: &Store, k: &IncidentKey, ids: &Ids) {
         vec![ids.lessons[0], ids.lessons[1], ids.fmea],
     ] {
         let err = store
-            .reorder(k, Section::Lessons, bad, None)
+            .reorder(k, Section::Lessons, bad, None, &sys())
             .await
             .unwrap_err();
         assert_eq!(invalid_field(&err), "ids");
@@ -758,7 +802,13 @@ async fn fishbone_frame_and_communications(store: &Store, k: &IncidentKey) {
     let now = t("2025-12-05T00:00:00Z");
     let before = store.get(k).await.unwrap();
     let err = store
-        .set_fishbone_frame(k, None, vec!["People".into(), "Process".into()], None, now)
+        .set_fishbone_frame(
+            k,
+            None,
+            vec!["People".into(), "Process".into()],
+            None,
+            &Ctx::system(now),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -772,7 +822,7 @@ async fn fishbone_frame_and_communications(store: &Store, k: &IncidentKey) {
             None,
             vec!["Technology".into(), "Technology".into()],
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap_err();
@@ -787,7 +837,7 @@ async fn fishbone_frame_and_communications(store: &Store, k: &IncidentKey) {
             Some("Admin account compromised".into()),
             cats.clone(),
             Some(before.version),
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap();
@@ -807,7 +857,7 @@ async fn fishbone_frame_and_communications(store: &Store, k: &IncidentKey) {
         customer: None,
     };
     let d = store
-        .set_communications(k, comms.clone(), Some(d.version), now)
+        .set_communications(k, comms.clone(), Some(d.version), &Ctx::system(now))
         .await
         .unwrap();
     assert_eq!(d.communications, comms);
@@ -828,6 +878,7 @@ async fn deleting_items(store: &Store, k: &IncidentKey, ids: &Ids) {
             Section::FishboneCauses,
             ids.fish_parent,
             Some(before.version),
+            &sys(),
         )
         .await
         .unwrap();
@@ -839,7 +890,7 @@ async fn deleting_items(store: &Store, k: &IncidentKey, ids: &Ids) {
     );
     assert_eq!(d.version, before.version + 1);
     let d = store
-        .delete_item(k, Section::RootCauses, ids.root_causes[0], None)
+        .delete_item(k, Section::RootCauses, ids.root_causes[0], None, &sys())
         .await
         .unwrap();
     assert_eq!(d.root_causes.len(), 1);
@@ -849,7 +900,7 @@ async fn deleting_items(store: &Store, k: &IncidentKey, ids: &Ids) {
             .all(|a| a.addresses.root_causes.is_empty())
     );
     let d = store
-        .delete_item(k, Section::Fmea, ids.fmea, None)
+        .delete_item(k, Section::Fmea, ids.fmea, None, &sys())
         .await
         .unwrap();
     assert!(d.fmea.is_empty());
@@ -866,11 +917,14 @@ async fn deleting_items(store: &Store, k: &IncidentKey, ids: &Ids) {
     ] {
         let before = store.get(k).await.unwrap();
         let d = store
-            .delete_item(k, section, id, Some(before.version))
+            .delete_item(k, section, id, Some(before.version), &sys())
             .await
             .unwrap();
         assert_eq!(d.version, before.version + 1);
-        let err = store.delete_item(k, section, id, None).await.unwrap_err();
+        let err = store
+            .delete_item(k, section, id, None, &sys())
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, StoreError::NotFound { .. }),
             "{section}: {err:?}"
@@ -890,7 +944,7 @@ async fn deleting_items(store: &Store, k: &IncidentKey, ids: &Ids) {
                 json!({"title": "Review", "priority": "low", "status": "planned"}),
             )),
             None,
-            t("2025-12-06T00:00:00Z"),
+            &Ctx::system(t("2025-12-06T00:00:00Z")),
         )
         .await
         .unwrap();
@@ -916,11 +970,14 @@ async fn bulk_timeline(store: &Store, k: &IncidentKey) {
 
     let mut bad = entries.clone();
     bad[3].title = String::new();
-    let err = store.append_timeline(k, bad, None, now).await.unwrap_err();
+    let err = store
+        .append_timeline(k, bad, None, &Ctx::system(now))
+        .await
+        .unwrap_err();
     assert_eq!(invalid_field(&err), "[3].title");
 
     let n = store
-        .append_timeline(k, entries, Some(before.version), now)
+        .append_timeline(k, entries, Some(before.version), &Ctx::system(now))
         .await
         .unwrap();
     assert_eq!(n, 1000);
@@ -936,7 +993,7 @@ async fn bulk_timeline(store: &Store, k: &IncidentKey) {
     assert_eq!(d.timeline[0].title, "Event 0");
     assert_eq!(
         store
-            .append_timeline(k, Vec::new(), None, now)
+            .append_timeline(k, Vec::new(), None, &Ctx::system(now))
             .await
             .unwrap(),
         0
@@ -999,7 +1056,10 @@ async fn listing(store: &Store) {
             v["lifecycle"] = json!({"detected": d});
         }
         let at = now + chrono::Duration::minutes(i as i64);
-        store.create_incident(from(v), at).await.unwrap();
+        store
+            .create_incident(from(v), &Ctx::system(at))
+            .await
+            .unwrap();
     }
     // One open action item and one done on LIST-3, which makes it the most
     // recently updated.
@@ -1013,7 +1073,7 @@ async fn listing(store: &Store) {
                     json!({"title": "x", "priority": "low", "status": status}),
                 )),
                 None,
-                later,
+                &Ctx::system(later),
             )
             .await
             .unwrap();
@@ -1025,7 +1085,10 @@ async fn listing(store: &Store) {
             .map(|s| s.key.as_str().to_owned())
             .collect::<Vec<_>>()
     };
-    let all = store.list(&IncidentFilter::default()).await.unwrap();
+    let all = store
+        .list(&IncidentFilter::default(), &Visibility::All)
+        .await
+        .unwrap();
     assert_eq!(all.total, 5);
     assert_eq!(
         keys(&all),
@@ -1036,7 +1099,7 @@ async fn listing(store: &Store) {
     assert_eq!(l3.action_items_open, 1);
     assert_eq!(l3.version, 3);
 
-    let f = |f: IncidentFilter| async move { store.list(&f).await.unwrap() };
+    let f = |f: IncidentFilter| async move { store.list(&f, &Visibility::All).await.unwrap() };
     let p = f(IncidentFilter {
         status: Some(IncidentStatus::Open),
         ..Default::default()
@@ -1167,7 +1230,7 @@ async fn listing(store: &Store) {
 async fn importing_round_trip(store: &Store, fresh: &Store, k: &IncidentKey) {
     let doc = store.get(k).await.unwrap();
     let imported = fresh
-        .import(doc.clone(), false, t("2030-01-01T00:00:00Z"))
+        .import(doc.clone(), false, &Ctx::system(t("2030-01-01T00:00:00Z")))
         .await
         .unwrap();
     assert_eq!(
@@ -1181,7 +1244,7 @@ async fn importing_round_trip(store: &Store, fresh: &Store, k: &IncidentKey) {
     assert_eq!(back, doc);
 
     let err = fresh
-        .import(doc.clone(), false, t("2030-01-01T00:00:00Z"))
+        .import(doc.clone(), false, &Ctx::system(t("2030-01-01T00:00:00Z")))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err:?}");
@@ -1202,7 +1265,7 @@ async fn importing_round_trip(store: &Store, fresh: &Store, k: &IncidentKey) {
         a.number = 0;
     }
     let now = t("2030-01-02T00:00:00Z");
-    let d = fresh.import(bare, false, now).await.unwrap();
+    let d = fresh.import(bare, false, &Ctx::system(now)).await.unwrap();
     assert_eq!(d.version, 1);
     assert_eq!(d.created_at, Some(now));
     assert!(d.timeline.iter().all(|e| !e.id.is_nil()));
@@ -1221,7 +1284,10 @@ async fn importing_round_trip(store: &Store, fresh: &Store, k: &IncidentKey) {
     // key fails, and leaves nothing behind.
     let mut twin = doc.clone();
     twin.key = key("IMP-2");
-    let err = fresh.import(twin, false, now).await.unwrap_err();
+    let err = fresh
+        .import(twin, false, &Ctx::system(now))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err:?}");
     let err = fresh.get(&key("IMP-2")).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
@@ -1229,7 +1295,10 @@ async fn importing_round_trip(store: &Store, fresh: &Store, k: &IncidentKey) {
     let mut broken = doc;
     broken.key = key("IMP-3");
     broken.timeline[0].title = String::new();
-    let err = fresh.import(broken, false, now).await.unwrap_err();
+    let err = fresh
+        .import(broken, false, &Ctx::system(now))
+        .await
+        .unwrap_err();
     assert_eq!(invalid_field(&err), "timeline[0].title");
 }
 
@@ -1237,17 +1306,25 @@ async fn a_failed_import_leaves_the_old_document(store: &Store) {
     let now = t("2025-12-08T00:00:00Z");
     let mut a = incident("Import victim", "low", Some("2025-12-01T00:00:00Z"));
     a.key = Some(key("VICTIM-1"));
-    let ka = store.create_incident(a, now).await.unwrap().key;
+    let ka = store
+        .create_incident(a, &Ctx::system(now))
+        .await
+        .unwrap()
+        .key;
     let mut b = incident("Bystander", "low", Some("2025-12-01T00:00:00Z"));
     b.key = Some(key("BYSTANDER-1"));
-    let kb = store.create_incident(b, now).await.unwrap().key;
+    let kb = store
+        .create_incident(b, &Ctx::system(now))
+        .await
+        .unwrap()
+        .key;
     for (k, title) in [(&ka, "A1"), (&ka, "A2"), (&kb, "B1")] {
         store
             .add_item(
                 k,
                 SectionItem::Timeline(entry("2025-12-01T01:00:00Z", title)),
                 None,
-                now,
+                &Ctx::system(now),
             )
             .await
             .unwrap();
@@ -1257,7 +1334,7 @@ async fn a_failed_import_leaves_the_old_document(store: &Store) {
             &ka,
             SectionItem::Lesson(from(json!({"text": "keep me"}))),
             None,
-            now,
+            &Ctx::system(now),
         )
         .await
         .unwrap();
@@ -1273,7 +1350,10 @@ async fn a_failed_import_leaves_the_old_document(store: &Store) {
     let mut last = entry("2025-12-01T02:00:00Z", "collides");
     last.id = bystander.timeline[0].id;
     changed.timeline.push(last);
-    let err = store.import(changed, true, now).await.unwrap_err();
+    let err = store
+        .import(changed, true, &Ctx::system(now))
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -1292,7 +1372,10 @@ async fn a_failed_import_leaves_the_old_document(store: &Store) {
     let mut changed = original.clone();
     changed.title = "Replaced".into();
     changed.lessons.clear();
-    let d = store.import(changed, true, now).await.unwrap();
+    let d = store
+        .import(changed, true, &Ctx::system(now))
+        .await
+        .unwrap();
     assert_eq!(d.title, "Replaced");
     assert!(d.lessons.is_empty());
     assert_eq!(store.get(&ka).await.unwrap(), d);
@@ -1305,12 +1388,14 @@ async fn concurrent_writers(store: &Store) {
     let k = key("SEC-42");
     let before = store.get(&k).await.unwrap();
     let now = t("2025-12-10T00:00:00Z");
+    let ctx = Ctx::system(now);
+    let ctx = &ctx;
     let write = |text: &'static str| {
         store.add_item(
             &k,
             SectionItem::Lesson(from(json!({ "text": text }))),
             Some(before.version),
-            now,
+            ctx,
         )
     };
     let (a, b) = tokio::join!(write("first"), write("second"));
@@ -1322,7 +1407,7 @@ async fn concurrent_writers(store: &Store) {
     assert_eq!(after.lessons.len(), before.lessons.len() + 1);
 
     let create = |title: &'static str| {
-        store.create_incident(incident(title, "low", Some("2027-01-01T00:00:00Z")), now)
+        store.create_incident(incident(title, "low", Some("2027-01-01T00:00:00Z")), ctx)
     };
     let (a, b, c) = tokio::join!(create("one"), create("two"), create("three"));
     let mut keys = [a.unwrap().key, b.unwrap().key, c.unwrap().key];
@@ -1334,12 +1419,15 @@ async fn concurrent_writers(store: &Store) {
 async fn deleting_incidents(store: &Store) {
     let k = key("SEC-42");
     let doc = store.get(&k).await.unwrap();
-    store.delete_incident(&k, Some(doc.version)).await.unwrap();
+    store
+        .delete_incident(&k, Some(doc.version), &sys())
+        .await
+        .unwrap();
     let err = store.get(&k).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
-    let err = store.delete_incident(&k, None).await.unwrap_err();
+    let err = store.delete_incident(&k, None, &sys()).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
-    let keys = store.keys().await.unwrap();
+    let keys = store.keys(&Visibility::All).await.unwrap();
     assert!(keys.windows(2).all(|w| w[0] < w[1]));
     assert!(!keys.contains(&k));
     // The whole document went: its key can be used again.
@@ -1347,7 +1435,7 @@ async fn deleting_incidents(store: &Store) {
     again.key = Some(k.clone());
     assert_eq!(
         store
-            .create_incident(again, t("2025-12-09T00:00:00Z"))
+            .create_incident(again, &Ctx::system(t("2025-12-09T00:00:00Z")))
             .await
             .unwrap()
             .version,

@@ -41,6 +41,21 @@ pub enum ApiError {
     /// The body is not `application/json`.
     #[error("expected a JSON body with Content-Type: application/json")]
     UnsupportedMediaType,
+    /// No valid credentials: sign in, or send a valid token.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but a second factor is still needed.
+    #[error("a second factor is required: POST /api/v1/auth/mfa")]
+    MfaRequired,
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed attempts; try again later.
+    #[error("too many failed attempts; try again in {retry_after_secs} s")]
+    Throttled {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// Nothing at that address.
     #[error("{0} not found")]
     NotFound(String),
@@ -98,6 +113,9 @@ impl ApiError {
             }
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unauthenticated(_) | ApiError::MfaRequired => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::AlreadyExists(_) => StatusCode::CONFLICT,
             ApiError::VersionConflict {
@@ -118,6 +136,10 @@ impl ApiError {
             ApiError::Invalid(_) => "invalid_field",
             ApiError::BadParameter { .. } => "bad_parameter",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::MfaRequired => "mfa_required",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Throttled { .. } => "throttled",
             ApiError::NotFound(_) => "not_found",
             ApiError::AlreadyExists(_) => "already_exists",
             ApiError::VersionConflict { .. } => "version_conflict",
@@ -204,6 +226,11 @@ pub struct PendingError(pub std::sync::Arc<ApiError>);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut res = self.status().into_response();
+        if let ApiError::Throttled { retry_after_secs } = &self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
         res.extensions_mut()
             .insert(PendingError(std::sync::Arc::new(self)));
         res

@@ -8,6 +8,7 @@
 //! error body carries the request id a user can quote.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -17,7 +18,7 @@ pub mod routes;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use debrief_store::Store;
+use debrief_store::{SessionPolicy, Store};
 
 pub use routes::router;
 
@@ -55,19 +56,28 @@ pub struct AppState {
     pub store: Store,
     /// The source of "now".
     pub clock: Arc<dyn Clock>,
+    /// Idle and absolute session time-outs.
+    pub sessions: SessionPolicy,
+    /// Admins must set up TOTP before they may do anything else (default on).
+    pub require_admin_mfa: bool,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
-    /// State over `store` with the system clock.
+    /// State over `store` with the system clock and default security settings.
     pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            clock: Arc::new(SystemClock),
-        }
+        Self::with_clock(store, Arc::new(SystemClock))
     }
 
     /// State over `store` with a given clock.
     pub fn with_clock(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            sessions: SessionPolicy::default(),
+            require_admin_mfa: true,
+            secure_cookies: false,
+        }
     }
 }

@@ -1,25 +1,51 @@
 //! The OpenAPI document, served at `/api/openapi.json`.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
-use crate::api::{categories, health, incidents, sections};
+use crate::api::{access, audit, auth, categories, health, incidents, sections, tokens, users};
 
 /// The API's description, assembled from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "debrief", description = "Security incident post-mortems: the whole record of an incident, its analysis and its follow-through."),
+    info(title = "debrief", description = "Security incident post-mortems: the whole record of an incident, its analysis and its follow-through. Authenticate with `Authorization: Bearer <token>` (tokens from `debrief token create` or `POST /api/v1/me/tokens`) or with the session cookie from `POST /api/v1/auth/login`; cookie-authenticated writes also send `X-CSRF-Token`."),
     paths(
         health::healthz,
+        auth::setup, auth::login, auth::mfa, auth::logout, auth::me, auth::begin_totp, auth::confirm_totp, auth::backup_codes,
+        tokens::mine, tokens::create, tokens::revoke_mine, tokens::all, tokens::revoke_any,
+        users::list, users::create, users::set_role, users::disable, users::enable, users::notifications,
+        audit::list, audit::verify,
         categories::list, categories::add,
         incidents::list, incidents::create, incidents::get, incidents::patch, incidents::delete, incidents::markdown,
+        access::get, access::set_restricted, access::add_member, access::remove_member,
         sections::add, sections::update, sections::remove, sections::reorder, sections::fishbone, sections::communications,
     ),
     components(schemas(crate::error::ErrorBody, debrief_core::PostMortem)),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
     tags(
         (name = "incidents", description = "Incidents and their whole post-mortem"),
         (name = "sections", description = "Timeline, analysis, findings, action items, communications and lessons"),
+        (name = "access", description = "Restricted incidents and their members"),
+        (name = "auth", description = "Signing in, the second factor, one's own account"),
+        (name = "tokens", description = "API tokens"),
+        (name = "users", description = "Users and roles"),
+        (name = "audit", description = "The tamper-evident audit trail"),
         (name = "categories", description = "The managed list of incident categories"),
         (name = "meta", description = "Health"),
     )
 )]
 pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+    }
+}

@@ -1,13 +1,22 @@
-//! The one route table of the service.
+//! The one route table of the service, and the guard that checks every
+//! route against its declared policy before the handler runs.
+//!
+//! Each row names a method, a path, a handler and a [`Policy`]; a route
+//! cannot be added without one. [`route_table`] exposes the rows so the
+//! access-matrix test can walk every route with every role.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, put};
+use axum::extract::{DefaultBodyLimit, RawPathParams, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use debrief_core::IncidentKey;
+use debrief_core::access::{Action, Decision, decide};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{categories, health, incidents, sections};
+use crate::api::{access, audit, auth, categories, health, incidents, sections, tokens, users};
+use crate::auth::{Caller, Credentials, RequestMeta, Via, credentials, is_unsafe};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::{AppState, request_id};
@@ -16,40 +25,238 @@ use crate::{AppState, request_id};
 /// timeline fits; anything bigger is refused with 413 before it is read.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// Builds the application: every route, its middleware and its state.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/categories", get(categories::list).post(categories::add))
-        .route("/incidents", get(incidents::list).post(incidents::create))
-        .route(
-            "/incidents/{key}",
-            get(incidents::get)
-                .patch(incidents::patch)
-                .delete(incidents::delete),
-        )
-        .route("/incidents/{key}/markdown", get(incidents::markdown))
-        .route("/incidents/{key}/fishbone", put(sections::fishbone))
-        .route(
-            "/incidents/{key}/communications",
-            put(sections::communications),
-        )
-        .route(
-            "/incidents/{key}/{section}",
-            axum::routing::post(sections::add),
-        )
-        .route("/incidents/{key}/{section}/order", put(sections::reorder))
-        .route(
-            "/incidents/{key}/{section}/{id}",
-            put(sections::update).delete(sections::remove),
-        );
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone, signed in or not (health, login, first-start setup).
+    Public,
+    /// A session that has given its password, with or without the second
+    /// factor yet (the MFA step itself, logout).
+    SignedInMfaPending,
+    /// Any signed-in user, second factor done: their own account.
+    SignedIn,
+    /// An action not about one incident.
+    Global(Action),
+    /// An action on the incident named by the `{key}` path segment.
+    Incident(Action),
+}
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .nest("/api/v1", api)
+/// One row of the route table.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path pattern as axum writes it, e.g. `/api/v1/incidents/{key}`.
+    pub path: &'static str,
+    /// Who may call it.
+    pub policy: Policy,
+}
+
+macro_rules! table {
+    ($($method:ident $path:literal => $handler:path, $policy:expr;)+) => {
+        /// Every API route with its policy.
+        pub fn route_table() -> Vec<RouteSpec> {
+            use Action::*;
+            use Policy::*;
+            vec![$(RouteSpec { method: stringify!($method), path: $path, policy: $policy }),+]
+        }
+
+        fn api_routes() -> Router<AppState> {
+            let router = Router::new();
+            $(let router = router.route($path, table!(@method $method)($handler));)+
+            router
+        }
+    };
+    (@method GET) => { axum::routing::get };
+    (@method POST) => { axum::routing::post };
+    (@method PUT) => { axum::routing::put };
+    (@method PATCH) => { axum::routing::patch };
+    (@method DELETE) => { axum::routing::delete };
+}
+
+table! {
+    GET "/healthz" => health::healthz, Public;
+    POST "/api/v1/setup" => auth::setup, Public;
+    POST "/api/v1/auth/login" => auth::login, Public;
+    POST "/api/v1/auth/mfa" => auth::mfa, SignedInMfaPending;
+    POST "/api/v1/auth/logout" => auth::logout, SignedInMfaPending;
+    GET "/api/v1/me" => auth::me, SignedIn;
+    POST "/api/v1/me/totp" => auth::begin_totp, SignedIn;
+    POST "/api/v1/me/totp/confirm" => auth::confirm_totp, SignedIn;
+    POST "/api/v1/me/backup-codes" => auth::backup_codes, SignedIn;
+    GET "/api/v1/me/tokens" => tokens::mine, SignedIn;
+    POST "/api/v1/me/tokens" => tokens::create, SignedIn;
+    DELETE "/api/v1/me/tokens/{id}" => tokens::revoke_mine, SignedIn;
+    GET "/api/v1/tokens" => tokens::all, Global(ManageUsers);
+    DELETE "/api/v1/tokens/{id}" => tokens::revoke_any, Global(ManageUsers);
+    GET "/api/v1/users" => users::list, Global(ManageUsers);
+    POST "/api/v1/users" => users::create, Global(ManageUsers);
+    PUT "/api/v1/users/{name}/role" => users::set_role, Global(ManageUsers);
+    POST "/api/v1/users/{name}/disable" => users::disable, Global(ManageUsers);
+    POST "/api/v1/users/{name}/enable" => users::enable, Global(ManageUsers);
+    GET "/api/v1/notifications" => users::notifications, Global(ManageUsers);
+    GET "/api/v1/audit" => audit::list, Global(ReadAudit);
+    GET "/api/v1/audit/verify" => audit::verify, Global(ReadAudit);
+    GET "/api/v1/categories" => categories::list, Global(ReadIncident);
+    POST "/api/v1/categories" => categories::add, Global(ManageCategories);
+    GET "/api/v1/incidents" => incidents::list, Global(ReadIncident);
+    POST "/api/v1/incidents" => incidents::create, Global(CreateIncident);
+    GET "/api/v1/incidents/{key}" => incidents::get, Incident(ReadIncident);
+    PATCH "/api/v1/incidents/{key}" => incidents::patch, Incident(EditIncident);
+    DELETE "/api/v1/incidents/{key}" => incidents::delete, Incident(DeleteIncident);
+    GET "/api/v1/incidents/{key}/markdown" => incidents::markdown, Incident(ReadIncident);
+    GET "/api/v1/incidents/{key}/access" => access::get, Incident(ReadIncident);
+    PUT "/api/v1/incidents/{key}/access" => access::set_restricted, Incident(ManageMembers);
+    POST "/api/v1/incidents/{key}/members" => access::add_member, Incident(ManageMembers);
+    DELETE "/api/v1/incidents/{key}/members/{name}" => access::remove_member, Incident(ManageMembers);
+    PUT "/api/v1/incidents/{key}/fishbone" => sections::fishbone, Incident(EditIncident);
+    PUT "/api/v1/incidents/{key}/communications" => sections::communications, Incident(EditIncident);
+    POST "/api/v1/incidents/{key}/{section}" => sections::add, Incident(EditIncident);
+    PUT "/api/v1/incidents/{key}/{section}/order" => sections::reorder, Incident(EditIncident);
+    PUT "/api/v1/incidents/{key}/{section}/{id}" => sections::update, Incident(EditIncident);
+    DELETE "/api/v1/incidents/{key}/{section}/{id}" => sections::remove, Incident(EditIncident);
+}
+
+/// Builds the application: every route, its guard, middleware and state.
+pub fn router(state: AppState) -> Router {
+    api_routes()
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(request_id::middleware))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+fn policy_of(method: &axum::http::Method, path: &str) -> Option<Policy> {
+    route_table().into_iter().find(|r| r.method == method.as_str() && r.path == path).map(|r| r.policy)
+}
+
+/// Checks the caller against the route's policy, then runs the handler
+/// with the [`Caller`] in the request.
+async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    match admit(&state, &mut req).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn admit(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
+    let path = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+    // A route missing from the table cannot be reached: the table builds
+    // the router, so this only guards against future hand-added routes.
+    let policy = policy_of(req.method(), &path).ok_or_else(|| ApiError::Forbidden("route has no access policy".into()))?;
+    if policy == Policy::Public {
+        return Ok(());
+    }
+    let (mut parts, body) = std::mem::take(req).into_parts();
+    let result = authenticate(state, &mut parts, policy).await;
+    *req = Request::from_parts(parts, body);
+    let caller = result?;
+    req.extensions_mut().insert(caller);
+    Ok(())
+}
+
+async fn authenticate(
+    state: &AppState,
+    parts: &mut axum::http::request::Parts,
+    policy: Policy,
+) -> Result<Caller, ApiError> {
+    let now = state.clock.now();
+    let meta = RequestMeta::of(parts);
+    let caller = match credentials(&parts.headers)? {
+        Credentials::None => return Err(ApiError::Unauthenticated("sign in, or send `Authorization: Bearer <token>`".into())),
+        Credentials::Bearer(token) => {
+            let principal = state
+                .store
+                .principal_for_token(&token, now)
+                .await?
+                .ok_or_else(|| ApiError::Unauthenticated("the token is invalid, expired or revoked".into()))?;
+            Caller { principal, via: Via::Token, meta }
+        }
+        Credentials::Session(token) => {
+            let info = state
+                .store
+                .session(&token, &state.sessions, now)
+                .await?
+                .ok_or_else(|| ApiError::Unauthenticated("the session has ended; sign in again".into()))?;
+            if is_unsafe(&parts.method) {
+                let sent = parts.headers.get(crate::auth::CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if !debrief_auth::constant_time_eq(sent, &info.csrf) {
+                    return Err(ApiError::Forbidden(format!("missing or wrong {} header", crate::auth::CSRF_HEADER)));
+                }
+            }
+            let principal = debrief_core::access::Principal {
+                user_id: info.user.id,
+                name: info.user.name.clone(),
+                role: info.user.role,
+                scope: None,
+            };
+            let via = Via::Session { token, mfa_passed: info.mfa_passed, totp_enabled: info.user.totp_enabled };
+            Caller { principal, via, meta }
+        }
+    };
+    if let Via::Session { mfa_passed, totp_enabled, .. } = caller.via {
+        if policy == Policy::SignedInMfaPending {
+            return Ok(caller);
+        }
+        if !mfa_passed {
+            return Err(ApiError::MfaRequired);
+        }
+        let needs_setup = state.require_admin_mfa
+            && caller.principal.role == debrief_core::access::UserRole::Admin
+            && !totp_enabled;
+        if needs_setup && matches!(policy, Policy::Global(_) | Policy::Incident(_)) {
+            return Err(ApiError::Forbidden(
+                "admins must set up a second factor first: POST /api/v1/me/totp".into(),
+            ));
+        }
+    }
+    match policy {
+        Policy::Public | Policy::SignedInMfaPending | Policy::SignedIn => {}
+        Policy::Global(action) => {
+            if decide(&caller.principal, action, None) != Decision::Allow {
+                return Err(ApiError::Forbidden(forbidden(action)));
+            }
+        }
+        Policy::Incident(action) => {
+            let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound("incident".into()))?;
+            let raw = params.iter().find(|(name, _)| *name == "key").map(|(_, v)| v.to_owned()).unwrap_or_default();
+            let key = IncidentKey::parse(&raw).map_err(|message| ApiError::BadParameter { field: "key".into(), message })?;
+            let access = state
+                .store
+                .incident_access(&key, caller.principal.user_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("incident {key}")))?;
+            match decide(&caller.principal, action, Some(access)) {
+                Decision::Allow => {}
+                // Exactly the answer for an incident that does not exist.
+                Decision::Hide => return Err(ApiError::NotFound(format!("incident {key}"))),
+                Decision::Deny => return Err(ApiError::Forbidden(forbidden(action))),
+            }
+            if access.restricted && action.is_read() {
+                state
+                    .store
+                    .audit_record(&caller.ctx(now), "incident.read", &format!("incident:{key}"), None, None)
+                    .await?;
+            }
+        }
+    }
+    Ok(caller)
+}
+
+use axum::extract::FromRequestParts;
+
+fn forbidden(action: Action) -> String {
+    format!("your role or token scope does not allow {}", match action {
+        Action::ReadIncident => "reading incidents",
+        Action::CreateIncident => "creating incidents",
+        Action::EditIncident => "editing incidents",
+        Action::DeleteIncident => "deleting incidents",
+        Action::ManageMembers => "managing who may see an incident",
+        Action::ManageCategories => "managing categories",
+        Action::ReadAudit => "reading the audit trail",
+        Action::ManageUsers => "managing users and tokens",
+    })
 }

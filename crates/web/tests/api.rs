@@ -9,7 +9,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{TimeZone, Utc};
-use debrief_store::Store;
+use debrief_core::access::{Scope, UserRole};
+use debrief_store::{Ctx, NewUser, Store};
 use debrief_web::{AppState, FixedClock, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -18,6 +19,7 @@ use tower::ServiceExt;
 struct App {
     router: Router,
     store: Store,
+    token: String,
 }
 
 struct Reply {
@@ -28,18 +30,27 @@ struct Reply {
 }
 
 impl App {
-    fn new(store: Store) -> App {
-        let clock = Arc::new(FixedClock(
-            Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0).unwrap(),
-        ));
+    async fn new(store: Store) -> App {
+        let now = Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0).unwrap();
+        let clock = Arc::new(FixedClock(now));
+        let ctx = Ctx::system(now);
+        let user = NewUser {
+            name: "ic".into(),
+            role: UserRole::IncidentCommander,
+            password: "a long test passphrase for ic".into(),
+        };
+        store.create_user(user, &ctx).await.unwrap();
+        let (_, secret) = store.create_token("ic", "tests", Scope::Admin, None, &ctx).await.unwrap();
+        let token = format!("Bearer {}", secret.expose());
         App {
             router: router(AppState::with_clock(store.clone(), clock)),
             store,
+            token,
         }
     }
 
     async fn sqlite() -> App {
-        App::new(debrief_store::testing::sqlite_store().await)
+        App::new(debrief_store::testing::sqlite_store().await).await
     }
 
     async fn send(
@@ -49,7 +60,7 @@ impl App {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri);
+        let mut req = Request::builder().method(method).uri(uri).header("authorization", &self.token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -86,7 +97,7 @@ impl App {
     async fn load_demo_incident(&self, key: &str) -> Value {
         let docs = debrief_core::demo::documents().unwrap();
         let doc = docs.into_iter().find(|d| d.key.as_str() == key).unwrap();
-        self.store.import(doc, false, Utc::now()).await.unwrap();
+        self.store.import(doc, false, &Ctx::system(Utc::now())).await.unwrap();
         self.get(&format!("/api/v1/incidents/{key}")).await.body
     }
 
@@ -532,7 +543,7 @@ async fn the_fishbone_frame_and_communications_are_replaced_whole() {
 async fn the_list_filters_by_status_severity_category_and_text() {
     let app = App::sqlite().await;
     for doc in debrief_core::demo::documents().unwrap() {
-        app.store.import(doc, false, Utc::now()).await.unwrap();
+        app.store.import(doc, false, &Ctx::system(Utc::now())).await.unwrap();
     }
     let all = app.get("/api/v1/incidents?limit=500").await.body;
     assert_eq!(all["total"], 35);
@@ -651,7 +662,7 @@ async fn the_api_story_holds_on_postgresql_too() {
         eprintln!("skipped: DEBRIEF_TEST_PG not set");
         return;
     };
-    let app = App::new(store);
+    let app = App::new(store).await;
     let r = app.post("/api/v1/incidents", new_incident()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let doc = app.load_demo_incident("INC-2025-1128").await;

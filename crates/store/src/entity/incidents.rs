@@ -36,6 +36,7 @@ pub struct Model {
     pub fishbone_categories: Json,
     pub communications: Json,
     pub version: i64,
+    pub restricted: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

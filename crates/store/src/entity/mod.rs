@@ -8,12 +8,21 @@
 #![allow(missing_docs)] // columns are documented on the core types they store
 
 pub mod action_items;
+pub mod api_tokens;
+pub mod audit_log;
+pub mod backup_codes;
 pub mod categories;
 pub mod findings;
 pub mod fishbone_causes;
 pub mod five_whys;
 pub mod fmea_rows;
+pub mod incident_members;
 pub mod incidents;
 pub mod lessons;
+pub mod login_throttle;
+pub mod notifications;
 pub mod root_causes;
+pub mod sessions;
+pub mod settings;
 pub mod timeline_entries;
+pub mod users;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 
@@ -29,8 +30,9 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<String>>, Ap
     responses((status = 201, description = "Added (or already present)"), (status = 422, body = ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(body): JsonBody<NewCategory>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.add_category(&body.name).await?;
+    state.store.add_category(&body.name, &caller.ctx(state.clock.now())).await?;
     Ok(StatusCode::CREATED)
 }

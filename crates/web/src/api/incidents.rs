@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use debrief_core::{
     IncidentPatch, IncidentStatus, NewIncident, PostMortem, PostmortemType, Severity,
 };
-use debrief_store::{IncidentFilter, IncidentSummary, Page, SortOrder};
+use debrief_store::{IncidentFilter, IncidentSummary, Page, SortOrder, Visibility};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, IfMatch, JsonBody, etag, key};
 
@@ -97,6 +98,16 @@ impl ListParams {
     }
 }
 
+/// Which incidents the caller may see in lists: restricted incidents only
+/// for their members, admins and auditors.
+pub(crate) fn visibility(caller: &Caller) -> Visibility {
+    if caller.principal.role.sees_all_incidents() {
+        Visibility::All
+    } else {
+        Visibility::User(caller.principal.user_id)
+    }
+}
+
 /// A whole post-mortem with its ETag.
 pub(crate) fn document(status: StatusCode, doc: &PostMortem) -> Response {
     let mut headers = HeaderMap::new();
@@ -111,9 +122,11 @@ pub(crate) fn document(status: StatusCode, doc: &PostMortem) -> Response {
     responses((status = 200, body = Page<IncidentSummary>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<IncidentSummary>>, ApiError> {
-    Ok(Json(state.store.list(&params.into_filter()?).await?))
+    let visibility = visibility(&caller);
+    Ok(Json(state.store.list(&params.into_filter()?, &visibility).await?))
 }
 
 /// Creates an incident; the key is generated (`INC-YYYY-NNNN`) when absent.
@@ -122,11 +135,12 @@ pub async fn list(
         (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(input): JsonBody<NewIncident>,
 ) -> Result<Response, ApiError> {
     let doc = state
         .store
-        .create_incident(input, state.clock.now())
+        .create_incident(input, &caller.ctx(state.clock.now()))
         .await?;
     let mut res = document(StatusCode::CREATED, &doc);
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/incidents/{}", doc.key)) {
@@ -155,6 +169,7 @@ pub async fn get(
         (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw): Path<String>,
     IfMatch(if_match): IfMatch,
     JsonBody(patch): JsonBody<IncidentPatch>,
@@ -166,7 +181,7 @@ pub async fn patch(
     };
     let doc = state
         .store
-        .patch_incident(&key, patch, expected, state.clock.now())
+        .patch_incident(&key, patch, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(|e| ApiError::from_store(e, precondition))?;
     Ok(document(StatusCode::OK, &doc))
@@ -178,12 +193,13 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw): Path<String>,
     IfMatch(expected): IfMatch,
 ) -> Result<StatusCode, ApiError> {
     state
         .store
-        .delete_incident(&key(&raw)?, expected)
+        .delete_incident(&key(&raw)?, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(|e| ApiError::from_store(e, true))?;
     Ok(StatusCode::NO_CONTENT)

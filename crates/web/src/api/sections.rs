@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::api::incidents::document;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{IfMatch, JsonBody, RawJson, etag, key};
@@ -153,6 +154,7 @@ fn store_err(e: debrief_store::StoreError) -> ApiError {
     responses((status = 201, body = ItemWritten), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
+    caller: Caller,
     Path((raw_key, raw_section)): Path<(String, String)>,
     IfMatch(expected): IfMatch,
     RawJson(body): RawJson,
@@ -161,7 +163,7 @@ pub async fn add(
     let item = parse_item(section, &body)?;
     let (doc, id) = state
         .store
-        .add_item(&key, item, expected, state.clock.now())
+        .add_item(&key, item, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(store_err)?;
     Ok(written(StatusCode::CREATED, &doc, section, id))
@@ -174,6 +176,7 @@ pub async fn add(
     responses((status = 200, body = ItemWritten), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    caller: Caller,
     Path((raw_key, raw_section, raw_id)): Path<(String, String, String)>,
     IfMatch(expected): IfMatch,
     RawJson(body): RawJson,
@@ -182,7 +185,7 @@ pub async fn update(
     let item = parse_item(section, &body)?;
     let doc = state
         .store
-        .update_item(&key, id, item, expected, state.clock.now())
+        .update_item(&key, id, item, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(store_err)?;
     Ok(written(StatusCode::OK, &doc, section, id))
@@ -195,13 +198,14 @@ pub async fn update(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
+    caller: Caller,
     Path((raw_key, raw_section, raw_id)): Path<(String, String, String)>,
     IfMatch(expected): IfMatch,
 ) -> Result<Response, ApiError> {
     let (key, section, id) = (key(&raw_key)?, section(&raw_section)?, item_id(&raw_id)?);
     let doc = state
         .store
-        .delete_item(&key, section, id, expected)
+        .delete_item(&key, section, id, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(store_err)?;
     let mut res = StatusCode::NO_CONTENT.into_response();
@@ -218,6 +222,7 @@ pub async fn remove(
     responses((status = 200, body = PostMortem), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reorder(
     State(state): State<AppState>,
+    caller: Caller,
     Path((raw_key, raw_section)): Path<(String, String)>,
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<Reorder>,
@@ -225,7 +230,7 @@ pub async fn reorder(
     let (key, section) = (key(&raw_key)?, section(&raw_section)?);
     let doc = state
         .store
-        .reorder(&key, section, body.ids, expected)
+        .reorder(&key, section, body.ids, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(store_err)?;
     Ok(document(StatusCode::OK, &doc))
@@ -237,6 +242,7 @@ pub async fn reorder(
     responses((status = 200, body = PostMortem), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn fishbone(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw_key): Path<String>,
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<FishboneFrame>,
@@ -248,7 +254,7 @@ pub async fn fishbone(
             body.effect,
             body.categories,
             expected,
-            state.clock.now(),
+            &caller.ctx(state.clock.now()),
         )
         .await
         .map_err(store_err)?;
@@ -261,13 +267,14 @@ pub async fn fishbone(
     responses((status = 200, body = PostMortem), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn communications(
     State(state): State<AppState>,
+    caller: Caller,
     Path(raw_key): Path<String>,
     IfMatch(expected): IfMatch,
     JsonBody(body): JsonBody<Communications>,
 ) -> Result<Response, ApiError> {
     let doc = state
         .store
-        .set_communications(&key(&raw_key)?, body, expected, state.clock.now())
+        .set_communications(&key(&raw_key)?, body, expected, &caller.ctx(state.clock.now()))
         .await
         .map_err(store_err)?;
     Ok(document(StatusCode::OK, &doc))

@@ -1,0 +1,384 @@
+//! Accounts and access: users, login with throttling, sessions, TOTP and
+//! backup codes, API tokens, restricted incidents and their members, and
+//! the one-time setup token of a fresh installation.
+//!
+//! Every write is one transaction that ends with its audit entry. No
+//! password, token, TOTP secret or backup code ever reaches the audit
+//! trail, a log line or an error message; tokens and codes are stored only
+//! as hashes, passwords only as argon2id PHC strings.
+
+use chrono::{DateTime, Utc};
+use debrief_auth::{Secret, TotpSecret};
+use sea_orm::DbErr;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{Ctx, IncidentAccess, IncidentKey, Principal, Scope, Store, StoreError, UserRole};
+
+/// Days an MFA backup code stays valid after it was issued.
+pub const BACKUP_CODE_TTL_DAYS: i64 = 90;
+
+/// A user account as the rest of debrief sees it: no secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct User {
+    /// The user's id.
+    pub id: Uuid,
+    /// The name, as it was given (unique ignoring case).
+    pub name: String,
+    /// The role.
+    pub role: UserRole,
+    /// A disabled user cannot log in, and has no sessions or tokens.
+    pub disabled: bool,
+    /// Whether TOTP is set up and required at login.
+    pub totp_enabled: bool,
+    /// When the account was created.
+    #[serde(with = "debrief_core::time::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// What [`Store::create_user`] needs.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// 1 to 64 characters of ASCII letters, digits and `.`, `_`, `-`, `@`.
+    pub name: String,
+    /// The role.
+    pub role: UserRole,
+    /// The password, checked against the policy of [`debrief_auth::check_password`].
+    pub password: String,
+}
+
+/// The answer to a login attempt.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// The password was right: a new session.
+    Ok {
+        /// The session token, for the cookie; shown once, stored hashed.
+        session: Secret,
+        /// The session's CSRF token, for forms.
+        csrf: String,
+        /// Who logged in.
+        user: User,
+        /// The user has TOTP: the session is not yet through MFA.
+        mfa_pending: bool,
+        /// An admin without TOTP, who must set it up before anything else.
+        mfa_setup_required: bool,
+    },
+    /// Wrong password, unknown user or disabled user: one answer for all,
+    /// so the answer tells nothing about which accounts exist.
+    Invalid,
+    /// Too many failures for this user or this source: try again later.
+    Throttled {
+        /// Seconds until the next attempt is accepted.
+        retry_after_secs: u64,
+    },
+}
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused for longer than this ends (default 30 minutes).
+    pub idle: chrono::Duration,
+    /// A session ends this long after login, however busy (default 12 hours).
+    pub absolute: chrono::Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: chrono::Duration::minutes(30),
+            absolute: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// A live session, as [`Store::session`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Whose session it is.
+    pub user: User,
+    /// Whether the second factor was given (always true for users without TOTP).
+    pub mfa_passed: bool,
+    /// The CSRF token forms of this session must carry.
+    pub csrf: String,
+    /// When the session ends at the latest.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The answer to an MFA attempt.
+#[derive(Debug, Clone)]
+pub enum MfaOutcome {
+    /// The code was right: the session passed MFA and got a new token (the
+    /// old one no longer works).
+    Ok {
+        /// The new session token, for the cookie.
+        session: Secret,
+    },
+    /// Wrong, replayed, used or expired code, or no such session.
+    Invalid,
+    /// Too many failures: try again later.
+    Throttled {
+        /// Seconds until the next attempt is accepted.
+        retry_after_secs: u64,
+    },
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ApiToken {
+    /// The token's id, for revocation.
+    pub id: Uuid,
+    /// What the token is for, as its owner named it.
+    pub name: String,
+    /// The user the token acts as.
+    pub user: String,
+    /// What the token may do, on top of its user's role.
+    pub scope: Scope,
+    /// When it was created.
+    #[serde(with = "debrief_core::time::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    #[serde(with = "debrief_core::time::utc_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was last used (to the minute).
+    #[serde(with = "debrief_core::time::utc_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// An event in the notification outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Notification {
+    /// The notification's id.
+    pub id: Uuid,
+    /// When it was raised.
+    #[serde(with = "debrief_core::time::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: DateTime<Utc>,
+    /// What happened, e.g. `mfa.backup_code_used`.
+    pub kind: String,
+    /// The user it concerns, if any.
+    pub user_id: Option<Uuid>,
+    /// A sentence for a person.
+    pub message: String,
+    /// When it was delivered, if it was.
+    #[serde(with = "debrief_core::time::utc_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+fn pending() -> StoreError {
+    StoreError::Database(DbErr::Custom("not implemented yet".to_owned()))
+}
+
+#[allow(unused_variables, clippy::unused_async)]
+impl Store {
+    /// Creates a user.
+    pub async fn create_user(&self, u: NewUser, ctx: &Ctx) -> Result<User, StoreError> {
+        Err(pending())
+    }
+
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        Err(pending())
+    }
+
+    /// The user called `name` (ignoring case).
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        Err(pending())
+    }
+
+    /// How many users there are.
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        Err(pending())
+    }
+
+    /// Changes a user's role.
+    pub async fn set_role(&self, name: &str, role: UserRole, ctx: &Ctx) -> Result<User, StoreError> {
+        Err(pending())
+    }
+
+    /// Sets a new password and ends every session of the user.
+    pub async fn set_password(
+        &self,
+        name: &str,
+        new_password: &str,
+        ctx: &Ctx,
+    ) -> Result<(), StoreError> {
+        Err(pending())
+    }
+
+    /// Disables a user.
+    pub async fn disable_user(&self, name: &str, ctx: &Ctx) -> Result<User, StoreError> {
+        Err(pending())
+    }
+
+    /// Enables a user.
+    pub async fn enable_user(&self, name: &str, ctx: &Ctx) -> Result<User, StoreError> {
+        Err(pending())
+    }
+
+    /// Logs in.
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &str,
+        ctx: &Ctx,
+    ) -> Result<LoginOutcome, StoreError> {
+        Err(pending())
+    }
+
+    /// The live session of `token`.
+    pub async fn session(
+        &self,
+        token: &str,
+        policy: &SessionPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionInfo>, StoreError> {
+        Err(pending())
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, token: &str, ctx: &Ctx) -> Result<(), StoreError> {
+        Err(pending())
+    }
+
+    /// Completes MFA for a session.
+    pub async fn complete_mfa(
+        &self,
+        token: &str,
+        code: &str,
+        ctx: &Ctx,
+    ) -> Result<MfaOutcome, StoreError> {
+        Err(pending())
+    }
+
+    /// Starts TOTP enrollment.
+    pub async fn begin_totp_enrollment(
+        &self,
+        user_id: Uuid,
+        ctx: &Ctx,
+    ) -> Result<TotpSecret, StoreError> {
+        Err(pending())
+    }
+
+    /// Confirms TOTP enrollment.
+    pub async fn confirm_totp(
+        &self,
+        user_id: Uuid,
+        code: &str,
+        ctx: &Ctx,
+    ) -> Result<Vec<Secret>, StoreError> {
+        Err(pending())
+    }
+
+    /// Replaces the backup codes.
+    pub async fn new_backup_codes(&self, user_id: Uuid, ctx: &Ctx) -> Result<Vec<Secret>, StoreError> {
+        Err(pending())
+    }
+
+    /// Creates an API token.
+    pub async fn create_token(
+        &self,
+        user_name: &str,
+        name: &str,
+        scope: Scope,
+        expires_in_days: Option<u32>,
+        ctx: &Ctx,
+    ) -> Result<(ApiToken, Secret), StoreError> {
+        Err(pending())
+    }
+
+    /// Lists API tokens.
+    pub async fn tokens(&self, user_name: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
+        Err(pending())
+    }
+
+    /// Revokes an API token.
+    pub async fn revoke_token(&self, id: Uuid, ctx: &Ctx) -> Result<(), StoreError> {
+        Err(pending())
+    }
+
+    /// The principal of an API token.
+    pub async fn principal_for_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Principal>, StoreError> {
+        Err(pending())
+    }
+
+    /// Restricts or opens an incident.
+    pub async fn set_restricted(
+        &self,
+        key: &IncidentKey,
+        restricted: bool,
+        ctx: &Ctx,
+    ) -> Result<(), StoreError> {
+        Err(pending())
+    }
+
+    /// Members of an incident.
+    pub async fn members(&self, key: &IncidentKey) -> Result<Vec<String>, StoreError> {
+        Err(pending())
+    }
+
+    /// Adds a member.
+    pub async fn add_member(
+        &self,
+        key: &IncidentKey,
+        user_name: &str,
+        ctx: &Ctx,
+    ) -> Result<(), StoreError> {
+        Err(pending())
+    }
+
+    /// Removes a member.
+    pub async fn remove_member(
+        &self,
+        key: &IncidentKey,
+        user_name: &str,
+        ctx: &Ctx,
+    ) -> Result<(), StoreError> {
+        Err(pending())
+    }
+
+    /// Access of a user to an incident.
+    pub async fn incident_access(
+        &self,
+        key: &IncidentKey,
+        user_id: Uuid,
+    ) -> Result<Option<IncidentAccess>, StoreError> {
+        Err(pending())
+    }
+
+    /// Whether an incident is restricted.
+    pub async fn is_restricted(&self, key: &IncidentKey) -> Result<Option<bool>, StoreError> {
+        Err(pending())
+    }
+
+    /// Creates a setup token.
+    pub async fn create_setup_token(&self, ctx: &Ctx) -> Result<Option<Secret>, StoreError> {
+        Err(pending())
+    }
+
+    /// Redeems the setup token.
+    pub async fn redeem_setup_token(
+        &self,
+        token: &str,
+        admin: NewUser,
+        ctx: &Ctx,
+    ) -> Result<User, StoreError> {
+        Err(pending())
+    }
+
+    /// Notifications, newest first.
+    pub async fn notifications(&self, limit: u64) -> Result<Vec<Notification>, StoreError> {
+        Err(pending())
+    }
+}

@@ -1,0 +1,19 @@
+//! `login_throttle`: consecutive failures per key (`user:alice`,
+//! `ip:203.0.113.9`, `mfa:alice`) and until when the key is blocked.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "login_throttle")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    pub failures: i32,
+    pub last_failure_at: DateTimeUtc,
+    pub blocked_until: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
