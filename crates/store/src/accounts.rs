@@ -7,14 +7,35 @@
 //! trail, a log line or an error message; tokens and codes are stored only
 //! as hashes, passwords only as argon2id PHC strings.
 
-use chrono::{DateTime, Utc};
-use debrief_auth::{Secret, TotpSecret};
-use sea_orm::DbErr;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use debrief_auth::{
+    Secret, TotpSecret, backup_code_hash, check_password, constant_time_eq, dummy_verify,
+    hash_password, looks_like_api_token, new_api_token, new_backup_codes, new_session_token,
+    new_setup_token, new_totp_secret, normalize_backup_code, password_needs_rehash, token_hash,
+    totp_secret_from_base32, verify_password, verify_totp,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{Ctx, IncidentAccess, IncidentKey, Principal, Scope, Store, StoreError, UserRole};
+use crate::audit::{self, append};
+use crate::entity::{
+    api_tokens, backup_codes, incident_members, incidents, login_throttle, notifications,
+    sessions, settings, users,
+};
+use crate::incidents::{find_header, incident_object, new_id, unique_as_exists};
+use crate::{
+    Actor, Ctx, IncidentAccess, IncidentKey, Principal, Scope, Store, StoreError, ThrottlePolicy,
+    UserRole,
+};
 
 /// Days an MFA backup code stays valid after it was issued.
 pub const BACKUP_CODE_TTL_DAYS: i64 = 90;
@@ -172,213 +193,3 @@ pub struct Notification {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-fn pending() -> StoreError {
-    StoreError::Database(DbErr::Custom("not implemented yet".to_owned()))
-}
-
-#[allow(unused_variables, clippy::unused_async)]
-impl Store {
-    /// Creates a user.
-    pub async fn create_user(&self, u: NewUser, ctx: &Ctx) -> Result<User, StoreError> {
-        Err(pending())
-    }
-
-    /// Every user, by name.
-    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        Err(pending())
-    }
-
-    /// The user called `name` (ignoring case).
-    pub async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
-        Err(pending())
-    }
-
-    /// How many users there are.
-    pub async fn user_count(&self) -> Result<u64, StoreError> {
-        Err(pending())
-    }
-
-    /// Changes a user's role.
-    pub async fn set_role(&self, name: &str, role: UserRole, ctx: &Ctx) -> Result<User, StoreError> {
-        Err(pending())
-    }
-
-    /// Sets a new password and ends every session of the user.
-    pub async fn set_password(
-        &self,
-        name: &str,
-        new_password: &str,
-        ctx: &Ctx,
-    ) -> Result<(), StoreError> {
-        Err(pending())
-    }
-
-    /// Disables a user.
-    pub async fn disable_user(&self, name: &str, ctx: &Ctx) -> Result<User, StoreError> {
-        Err(pending())
-    }
-
-    /// Enables a user.
-    pub async fn enable_user(&self, name: &str, ctx: &Ctx) -> Result<User, StoreError> {
-        Err(pending())
-    }
-
-    /// Logs in.
-    pub async fn login(
-        &self,
-        name: &str,
-        password: &str,
-        ctx: &Ctx,
-    ) -> Result<LoginOutcome, StoreError> {
-        Err(pending())
-    }
-
-    /// The live session of `token`.
-    pub async fn session(
-        &self,
-        token: &str,
-        policy: &SessionPolicy,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionInfo>, StoreError> {
-        Err(pending())
-    }
-
-    /// Ends a session.
-    pub async fn logout(&self, token: &str, ctx: &Ctx) -> Result<(), StoreError> {
-        Err(pending())
-    }
-
-    /// Completes MFA for a session.
-    pub async fn complete_mfa(
-        &self,
-        token: &str,
-        code: &str,
-        ctx: &Ctx,
-    ) -> Result<MfaOutcome, StoreError> {
-        Err(pending())
-    }
-
-    /// Starts TOTP enrollment.
-    pub async fn begin_totp_enrollment(
-        &self,
-        user_id: Uuid,
-        ctx: &Ctx,
-    ) -> Result<TotpSecret, StoreError> {
-        Err(pending())
-    }
-
-    /// Confirms TOTP enrollment.
-    pub async fn confirm_totp(
-        &self,
-        user_id: Uuid,
-        code: &str,
-        ctx: &Ctx,
-    ) -> Result<Vec<Secret>, StoreError> {
-        Err(pending())
-    }
-
-    /// Replaces the backup codes.
-    pub async fn new_backup_codes(&self, user_id: Uuid, ctx: &Ctx) -> Result<Vec<Secret>, StoreError> {
-        Err(pending())
-    }
-
-    /// Creates an API token.
-    pub async fn create_token(
-        &self,
-        user_name: &str,
-        name: &str,
-        scope: Scope,
-        expires_in_days: Option<u32>,
-        ctx: &Ctx,
-    ) -> Result<(ApiToken, Secret), StoreError> {
-        Err(pending())
-    }
-
-    /// Lists API tokens.
-    pub async fn tokens(&self, user_name: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
-        Err(pending())
-    }
-
-    /// Revokes an API token.
-    pub async fn revoke_token(&self, id: Uuid, ctx: &Ctx) -> Result<(), StoreError> {
-        Err(pending())
-    }
-
-    /// The principal of an API token.
-    pub async fn principal_for_token(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Principal>, StoreError> {
-        Err(pending())
-    }
-
-    /// Restricts or opens an incident.
-    pub async fn set_restricted(
-        &self,
-        key: &IncidentKey,
-        restricted: bool,
-        ctx: &Ctx,
-    ) -> Result<(), StoreError> {
-        Err(pending())
-    }
-
-    /// Members of an incident.
-    pub async fn members(&self, key: &IncidentKey) -> Result<Vec<String>, StoreError> {
-        Err(pending())
-    }
-
-    /// Adds a member.
-    pub async fn add_member(
-        &self,
-        key: &IncidentKey,
-        user_name: &str,
-        ctx: &Ctx,
-    ) -> Result<(), StoreError> {
-        Err(pending())
-    }
-
-    /// Removes a member.
-    pub async fn remove_member(
-        &self,
-        key: &IncidentKey,
-        user_name: &str,
-        ctx: &Ctx,
-    ) -> Result<(), StoreError> {
-        Err(pending())
-    }
-
-    /// Access of a user to an incident.
-    pub async fn incident_access(
-        &self,
-        key: &IncidentKey,
-        user_id: Uuid,
-    ) -> Result<Option<IncidentAccess>, StoreError> {
-        Err(pending())
-    }
-
-    /// Whether an incident is restricted.
-    pub async fn is_restricted(&self, key: &IncidentKey) -> Result<Option<bool>, StoreError> {
-        Err(pending())
-    }
-
-    /// Creates a setup token.
-    pub async fn create_setup_token(&self, ctx: &Ctx) -> Result<Option<Secret>, StoreError> {
-        Err(pending())
-    }
-
-    /// Redeems the setup token.
-    pub async fn redeem_setup_token(
-        &self,
-        token: &str,
-        admin: NewUser,
-        ctx: &Ctx,
-    ) -> Result<User, StoreError> {
-        Err(pending())
-    }
-
-    /// Notifications, newest first.
-    pub async fn notifications(&self, limit: u64) -> Result<Vec<Notification>, StoreError> {
-        Err(pending())
-    }
-}
