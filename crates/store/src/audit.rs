@@ -193,9 +193,7 @@ impl Store {
         }
         for (col, prefix) in [(C::Action, &filter.action), (C::Object, &filter.object)] {
             if let Some(p) = prefix.as_deref().filter(|p| !p.is_empty()) {
-                cond = cond.add(
-                    Expr::col(col).like(LikeExpr::new(prefix_pattern(p)).escape('\\')),
-                );
+                cond = cond.add(Expr::col(col).like(LikeExpr::new(prefix_pattern(p)).escape('\\')));
             }
         }
         if let Some(from) = filter.from {

@@ -251,17 +251,26 @@ pub(crate) async fn load_document<C: ConnectionTrait>(
 }
 
 /// Reads the document of incident `id` as it now is in this transaction,
-/// with computed fields, and commits. The last step of every write that
-/// returns the document.
-pub(crate) async fn finish(
+/// with computed fields, appends the write's audit entry and commits. The
+/// last step of every whole-incident write that returns the document.
+///
+/// The entry comes after the read: on PostgreSQL the audit lock
+/// serializes every writer, so it is taken as late as possible.
+pub(crate) async fn finish_audited(
     txn: sea_orm::DatabaseTransaction,
     id: Uuid,
+    ctx: &Ctx,
+    action: &str,
+    object: &str,
+    before: Option<String>,
+    after: Option<String>,
 ) -> Result<PostMortem, StoreError> {
     let header = incidents::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(|| StoreError::Database(DbErr::RecordNotFound(format!("incident {id}"))))?;
     let doc = load_document(&txn, header).await?;
+    audit::append(&txn, ctx, action, object, before, after).await?;
     txn.commit().await?;
     Ok(doc.with_computed())
 }
@@ -494,16 +503,16 @@ impl Store {
             .exec_without_returning(&txn)
             .await
             .map_err(|e| unique_as_exists(e, || format!("incident {key}")))?;
-        audit::append(
-            &txn,
+        finish_audited(
+            txn,
+            id,
             ctx,
             "incident.create",
             &incident_object(&key),
             None,
             Some(header_json(&doc)),
         )
-        .await?;
-        finish(txn, id).await
+        .await
     }
 
     /// The whole document of an incident, computed fields filled in and
@@ -682,16 +691,16 @@ impl Store {
         StoreError::check(errs)?;
         let row = convert::incident_row(&doc, id, doc.version, created_at, now)?;
         incidents::Entity::update(row).exec(&txn).await?;
-        audit::append(
-            &txn,
+        finish_audited(
+            txn,
+            id,
             ctx,
             "incident.update",
             &incident_object(key),
             Some(before_json),
             Some(header_json(&doc)),
         )
-        .await?;
-        finish(txn, id).await
+        .await
     }
 
     /// Deletes an incident and everything in it. With `expected`, only if it
@@ -819,16 +828,16 @@ impl Store {
                 members.into_iter().map(Into::into).collect();
             insert_chunked::<incident_members::Entity, _>(&txn, rows, 3).await?;
         }
-        audit::append(
-            &txn,
+        finish_audited(
+            txn,
+            id,
             ctx,
             "incident.import",
             &incident_object(&key),
             before,
             Some(audit::json(&doc)),
         )
-        .await?;
-        finish(txn, id).await
+        .await
     }
 
     /// Every incident key `visibility` lets the caller see, sorted.

@@ -43,15 +43,15 @@ use sea_orm_migration::MigratorTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use debrief_auth::{Secret, ThrottlePolicy, TotpSecret};
+pub use debrief_core::access::{IncidentAccess, Principal, Scope, UserRole};
+pub use debrief_core::audit::{AuditEntry, Verification};
 pub use debrief_core::{
     ActionItem, Communications, FishboneCause, FiveWhys, FmeaRow, IncidentKey, IncidentStatus,
     Lesson, PostMortem, PostmortemStatus, PostmortemType, RootCause, Severity, TimelineEntry,
     ValidationErrors,
 };
 pub use debrief_core::{Finding, IncidentPatch, NewIncident};
-pub use debrief_core::access::{IncidentAccess, Principal, Scope, UserRole};
-pub use debrief_core::audit::{AuditEntry, Verification};
-pub use debrief_auth::{Secret, ThrottlePolicy, TotpSecret};
 pub use uuid::Uuid;
 
 pub use accounts::{

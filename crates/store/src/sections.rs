@@ -45,11 +45,7 @@ fn part_object(key: &IncidentKey, part: &str) -> String {
 
 /// The item `id` of `section` as audit JSON, if the document has it.
 fn item_json(doc: &PostMortem, section: Section, id: Uuid) -> Option<String> {
-    fn find<T: serde::Serialize>(
-        list: &[T],
-        id: Uuid,
-        id_of: fn(&T) -> Uuid,
-    ) -> Option<String> {
+    fn find<T: serde::Serialize>(list: &[T], id: Uuid, id_of: fn(&T) -> Uuid) -> Option<String> {
         list.iter().find(|x| id_of(x) == id).map(audit::json)
     }
     match section {
@@ -67,10 +63,7 @@ fn item_json(doc: &PostMortem, section: Section, id: Uuid) -> Option<String> {
 
 /// The document of incident `id` as it now is inside `txn`, without
 /// computed fields.
-async fn current(
-    txn: &sea_orm::DatabaseTransaction,
-    id: Uuid,
-) -> Result<PostMortem, StoreError> {
+async fn current(txn: &sea_orm::DatabaseTransaction, id: Uuid) -> Result<PostMortem, StoreError> {
     let header = incidents::Entity::find_by_id(id)
         .one(txn)
         .await?

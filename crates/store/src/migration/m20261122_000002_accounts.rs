@@ -252,7 +252,9 @@ impl MigrationTrait for Migration {
                     .col(s::text(LoginThrottle::Key).primary_key())
                     .col(s::integer(LoginThrottle::Failures))
                     .col(s::timestamp_with_time_zone(LoginThrottle::LastFailureAt))
-                    .col(s::timestamp_with_time_zone_null(LoginThrottle::BlockedUntil))
+                    .col(s::timestamp_with_time_zone_null(
+                        LoginThrottle::BlockedUntil,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -315,11 +317,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "idx_notifications_at",
-                Notifications::Table,
-                ["at"],
-            ))
+            .create_index(index("idx_notifications_at", Notifications::Table, ["at"]))
             .await?;
 
         // `seq` is given by the application (one past the last), not by the
