@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
+use debrief_core::access::{Scope, UserRole};
 use debrief_core::input::from_json_slice;
 use debrief_core::{IncidentKey, PostMortem};
-use debrief_core::access::{Scope, UserRole};
 use debrief_store::{AuditFilter, Ctx, IncidentFilter, NewUser, Store, StoreError, Visibility};
 
 use crate::cli::{Args, AuditAction, Command, DemoAction, ExportFormat, TokenAction, UserAction};
@@ -215,6 +215,18 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     println!("debrief listening on http://{addr}");
     std::io::stdout().flush()?;
     tracing::info!(%addr, database = %redact(&config.database_url()?), "serving");
+    // Expired sessions and stale throttle rows are deleted every ten
+    // minutes; a failure is logged and tried again next time.
+    let pruner = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = pruner.prune_expired(Utc::now()).await {
+                tracing::warn!(error = %e, "pruning expired sessions failed");
+            }
+        }
+    });
     let mut state = debrief_web::AppState::new(store);
     state.secure_cookies = config.secure_cookies;
     state.require_admin_mfa = config.require_admin_mfa;
@@ -260,8 +272,21 @@ async fn demo_users(store: &Store) -> anyhow::Result<()> {
         if store.user_by_name(name).await?.is_some() {
             continue;
         }
-        let password = debrief_auth::new_session_token().expose().chars().take(20).collect::<String>();
-        store.create_user(NewUser { name: name.into(), role, password: password.clone() }, &Ctx::system(Utc::now())).await?;
+        let password = debrief_auth::new_session_token()
+            .expose()
+            .chars()
+            .take(20)
+            .collect::<String>();
+        store
+            .create_user(
+                NewUser {
+                    name: name.into(),
+                    role,
+                    password: password.clone(),
+                },
+                &Ctx::system(Utc::now()),
+            )
+            .await?;
         created.push((name, role, password));
     }
     if !created.is_empty() {
@@ -276,17 +301,35 @@ async fn demo_users(store: &Store) -> anyhow::Result<()> {
 async fn user(store: Store, action: UserAction) -> anyhow::Result<()> {
     let ctx = Ctx::system(Utc::now());
     match action {
-        UserAction::Create { name, role, password_stdin: _ } => {
+        UserAction::Create {
+            name,
+            role,
+            password_stdin: _,
+        } => {
             let role: UserRole = role.parse().map_err(anyhow::Error::msg).context("--role")?;
             let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
-            let user = store.create_user(NewUser { name, role, password }, &ctx).await?;
+            let user = store
+                .create_user(
+                    NewUser {
+                        name,
+                        role,
+                        password,
+                    },
+                    &ctx,
+                )
+                .await?;
             println!("created {} ({})", user.name, user.role);
         }
         UserAction::Disable { name } => {
             let user = store.disable_user(&name, &ctx).await?;
-            println!("disabled {}: sessions ended, tokens revoked, memberships removed", user.name);
+            println!(
+                "disabled {}: sessions ended, tokens revoked, memberships removed",
+                user.name
+            );
         }
         UserAction::Enable { name } => {
             let user = store.enable_user(&name, &ctx).await?;
@@ -306,23 +349,47 @@ async fn user(store: Store, action: UserAction) -> anyhow::Result<()> {
 async fn token(store: Store, action: TokenAction) -> anyhow::Result<()> {
     let ctx = Ctx::system(Utc::now());
     match action {
-        TokenAction::Create { user, scope, expires, name } => {
-            let scope: Scope = scope.parse().map_err(anyhow::Error::msg).context("--scope")?;
-            let (token, secret) = store.create_token(&user, &name, scope, expires, &ctx).await?;
-            let expiry = token.expires_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
-            println!("token {} for {} (scope {}, expires {expiry}); it is shown once:", token.id, token.user, token.scope);
+        TokenAction::Create {
+            user,
+            scope,
+            expires,
+            name,
+        } => {
+            let scope: Scope = scope
+                .parse()
+                .map_err(anyhow::Error::msg)
+                .context("--scope")?;
+            let (token, secret) = store
+                .create_token(&user, &name, scope, expires, &ctx)
+                .await?;
+            let expiry = token
+                .expires_at
+                .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+            println!(
+                "token {} for {} (scope {}, expires {expiry}); it is shown once:",
+                token.id, token.user, token.scope
+            );
             // Alone on the last line, so scripts can take it with `tail -n 1`.
             println!("{}", secret.expose());
         }
         TokenAction::Revoke { id } => {
-            let id = id.parse().map_err(|_| anyhow::anyhow!("`{id}` is not a token id"))?;
+            let id = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("`{id}` is not a token id"))?;
             store.revoke_token(id, &ctx).await?;
             println!("revoked {id}");
         }
         TokenAction::List { user } => {
             for t in store.tokens(user.as_deref()).await? {
                 let state = if t.revoked { "revoked" } else { "active" };
-                println!("{} {:<20} {:<6} {:<8} {}", t.id, t.user, t.scope.as_str(), state, t.name);
+                println!(
+                    "{} {:<20} {:<6} {:<8} {}",
+                    t.id,
+                    t.user,
+                    t.scope.as_str(),
+                    state,
+                    t.name
+                );
             }
         }
     }
@@ -334,7 +401,11 @@ async fn audit(store: Store, action: AuditAction) -> anyhow::Result<()> {
         AuditAction::Verify { head } => {
             let v = store.audit_verify(head).await?;
             match v.broken {
-                None => println!("audit trail intact: {} entries, head {}", v.entries, v.head.unwrap_or_else(|| "(empty)".into())),
+                None => println!(
+                    "audit trail intact: {} entries, head {}",
+                    v.entries,
+                    v.head.unwrap_or_else(|| "(empty)".into())
+                ),
                 Some(b) => bail!("audit trail broken at entry {}: {}", b.seq, b.reason),
             }
         }
@@ -342,8 +413,19 @@ async fn audit(store: Store, action: AuditAction) -> anyhow::Result<()> {
             Some((seq, hash)) => println!("{seq} {hash}"),
             None => println!("0 {}", debrief_core::audit::GENESIS),
         },
-        AuditAction::List { actor, action, object, limit } => {
-            let filter = AuditFilter { actor, action, object, limit: limit.clamp(1, 1000), ..AuditFilter::default() };
+        AuditAction::List {
+            actor,
+            action,
+            object,
+            limit,
+        } => {
+            let filter = AuditFilter {
+                actor,
+                action,
+                object,
+                limit: limit.clamp(1, 1000),
+                ..AuditFilter::default()
+            };
             let mut out = std::io::stdout().lock();
             for e in store.audit_list(&filter).await?.items {
                 serde_json::to_writer(&mut out, &e)?;

@@ -76,10 +76,17 @@ impl Config {
             }
             None => fig = fig.merge(Toml::file("debrief.toml")),
         }
-        fig.merge(Env::prefixed("DEBRIEF_").only(&["database_url", "data_dir", "bind", "log", "secure_cookies", "require_admin_mfa"]))
-            .merge(Serialized::defaults(flags))
-            .extract()
-            .context("reading the configuration")
+        fig.merge(Env::prefixed("DEBRIEF_").only(&[
+            "database_url",
+            "data_dir",
+            "bind",
+            "log",
+            "secure_cookies",
+            "require_admin_mfa",
+        ]))
+        .merge(Serialized::defaults(flags))
+        .extract()
+        .context("reading the configuration")
     }
 
     /// The database URL to use, creating the data folder for the default.

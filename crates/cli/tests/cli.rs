@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
@@ -153,7 +153,10 @@ fn listening_line(child: &mut Child) -> String {
     let mut seen = String::new();
     loop {
         let mut line = String::new();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "server exited; it printed:\n{seen}");
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "server exited; it printed:\n{seen}"
+        );
         if line.starts_with("debrief listening on ") {
             // Keep draining in the background so the server never blocks on a full pipe.
             std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
@@ -166,7 +169,10 @@ fn listening_line(child: &mut Child) -> String {
 /// Makes a user with the CLI and returns a bearer header value for a token of `scope`.
 fn bearer(db: &str, name: &str, role: &str, scope: &str) -> String {
     let mut create = debrief(db);
-    create.args(["user", "create", name, "--role", role, "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped());
+    create
+        .args(["user", "create", name, "--role", role, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     let mut child = create.spawn().unwrap();
     {
         use std::io::Write;
@@ -192,10 +198,21 @@ fn serve_with_demo_uses_an_sqlite_file_in_the_data_folder_by_default() {
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let line = listening_line(&mut child);
-    let server = Server { child, url: line.trim().trim_start_matches("debrief listening on ").to_owned() };
+    let server = Server {
+        child,
+        url: line
+            .trim()
+            .trim_start_matches("debrief listening on ")
+            .to_owned(),
+    };
     let db_file = data.join("debrief/debrief.db");
     assert!(db_file.exists());
-    let auth = bearer(&format!("sqlite://{}", db_file.display()), "reader", "viewer", "read");
+    let auth = bearer(
+        &format!("sqlite://{}", db_file.display()),
+        "reader",
+        "viewer",
+        "read",
+    );
     let doc: Value = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url))
         .set("Authorization", &auth)
         .call()
@@ -204,7 +221,10 @@ fn serve_with_demo_uses_an_sqlite_file_in_the_data_folder_by_default() {
         .unwrap();
     assert_eq!(doc["category"], "Authentication Bypass");
     let anonymous = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url)).call();
-    assert!(matches!(anonymous, Err(ureq::Error::Status(401, _))), "no credentials, no post-mortem");
+    assert!(
+        matches!(anonymous, Err(ureq::Error::Status(401, _))),
+        "no credentials, no post-mortem"
+    );
 }
 
 fn fresh_postgres() -> Option<String> {

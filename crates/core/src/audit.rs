@@ -27,6 +27,8 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     /// Who: a user name, `anonymous` or `system`.
     pub actor: String,
+    /// The acting user's id, when a user acts.
+    pub actor_id: Option<uuid::Uuid>,
     /// What was done, e.g. `incident.update`, `login.failure`.
     pub action: String,
     /// What it was done to, e.g. `incident:INC-2025-1128`.
@@ -97,6 +99,13 @@ pub fn canonical(seq: i64, e: &AuditEvent) -> Vec<u8> {
     let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     put(&mut buf, Some(at.as_bytes()));
     put(&mut buf, Some(e.actor.as_bytes()));
+    put(
+        &mut buf,
+        e.actor_id
+            .as_ref()
+            .map(uuid::Uuid::as_bytes)
+            .map(<[u8; 16]>::as_slice),
+    );
     put(&mut buf, Some(e.action.as_bytes()));
     put(&mut buf, Some(e.object.as_bytes()));
     put(&mut buf, e.before.as_deref().map(str::as_bytes));
@@ -251,6 +260,7 @@ mod tests {
             at: Utc.with_ymd_and_hms(2025, 11, 28, 3, 0, 0).unwrap()
                 + Duration::microseconds(i * 1_001_001),
             actor: format!("user{}", i % 7),
+            actor_id: (i % 5 != 0).then(|| uuid::Uuid::from_u128(i as u128)),
             action: if i % 3 == 0 {
                 "incident.update".into()
             } else {
@@ -273,6 +283,14 @@ mod tests {
             out.push(event(i).chain(seq, &prev));
         }
         out
+    }
+
+    #[test]
+    fn the_acting_users_id_is_covered_by_the_hash() {
+        let c = chain(3);
+        let mut t = c.clone();
+        t[1].event.actor_id = Some(uuid::Uuid::from_u128(42));
+        assert_eq!(verify(&t, None).broken.map(|b| b.seq), Some(2));
     }
 
     #[test]

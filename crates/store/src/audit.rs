@@ -105,6 +105,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
     let entry = AuditEvent {
         at: ctx.now,
         actor: ctx.actor.name.clone(),
+        actor_id: ctx.actor.user_id,
         action: action.to_owned(),
         object: object.to_owned(),
         before,
@@ -118,7 +119,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
         seq: Set(entry.seq),
         at: Set(e.at),
         actor: Set(e.actor.clone()),
-        actor_id: Set(ctx.actor.user_id),
+        actor_id: Set(e.actor_id),
         action: Set(e.action.clone()),
         object: Set(e.object.clone()),
         before_json: Set(e.before.clone()),
@@ -140,6 +141,7 @@ fn entry(m: audit_log::Model) -> AuditEntry {
         event: AuditEvent {
             at: m.at,
             actor: m.actor,
+            actor_id: m.actor_id,
             action: m.action,
             object: m.object,
             before: m.before_json,

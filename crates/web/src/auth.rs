@@ -51,14 +51,26 @@ pub struct RequestMeta {
 impl RequestMeta {
     /// Reads the meta from the request.
     pub fn of(parts: &Parts) -> Self {
-        let source = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let source = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         Self { source, request_id }
     }
 
     /// A write context for `actor` at `now`.
     pub fn ctx(&self, now: chrono::DateTime<chrono::Utc>, actor: Actor) -> Ctx {
-        Ctx { now, actor, source: self.source.clone(), request_id: Some(self.request_id.clone()) }
+        Ctx {
+            now,
+            actor,
+            source: self.source.clone(),
+            request_id: Some(self.request_id.clone()),
+        }
     }
 }
 
@@ -76,7 +88,13 @@ pub struct Caller {
 impl Caller {
     /// The write context for this caller at `now`.
     pub fn ctx(&self, now: chrono::DateTime<chrono::Utc>) -> Ctx {
-        self.meta.ctx(now, Actor { user_id: Some(self.principal.user_id), name: self.principal.name.clone() })
+        self.meta.ctx(
+            now,
+            Actor {
+                user_id: Some(self.principal.user_id),
+                name: self.principal.name.clone(),
+            },
+        )
     }
 }
 
@@ -87,7 +105,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
         // The guard authenticates before any handler runs; a handler asking
         // for a caller on a public route is a programming error, reported as
         // "not signed in" rather than a panic.
-        parts.extensions.get::<Caller>().cloned().ok_or(ApiError::Unauthenticated("sign in first".into()))
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated("sign in first".into()))
     }
 }
 
@@ -113,12 +135,16 @@ pub enum Credentials {
 /// not a fall-through to the cookie.
 pub fn credentials(headers: &HeaderMap) -> Result<Credentials, ApiError> {
     if let Some(v) = headers.get(header::AUTHORIZATION) {
-        let text = v.to_str().map_err(|_| ApiError::Unauthenticated("malformed Authorization header".into()))?;
+        let text = v
+            .to_str()
+            .map_err(|_| ApiError::Unauthenticated("malformed Authorization header".into()))?;
         let token = text
             .strip_prefix("Bearer ")
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthenticated("expected `Authorization: Bearer <token>`".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("expected `Authorization: Bearer <token>`".into())
+            })?;
         return Ok(Credentials::Bearer(token.to_owned()));
     }
     Ok(session_cookie(headers).map_or(Credentials::None, Credentials::Session))
@@ -134,7 +160,12 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.trim().to_owned())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// Whether a method changes state (and so needs the CSRF header when
@@ -146,11 +177,17 @@ pub fn is_unsafe(method: &Method) -> bool {
 /// The `Set-Cookie` value that carries a session token.
 pub fn session_cookie_header(token: &str, secure: bool) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")).ok()
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
 }
 
 /// The `Set-Cookie` value that clears the session cookie.
 pub fn clear_cookie_header(secure: bool) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")).ok()
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .ok()
 }

@@ -130,7 +130,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn policy_of(method: &axum::http::Method, path: &str) -> Option<Policy> {
-    route_table().into_iter().find(|r| r.method == method.as_str() && r.path == path).map(|r| r.policy)
+    route_table()
+        .into_iter()
+        .find(|r| r.method == method.as_str() && r.path == path)
+        .map(|r| r.policy)
 }
 
 /// Checks the caller against the route's policy, then runs the handler
@@ -143,10 +146,15 @@ async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> R
 }
 
 async fn admit(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
-    let path = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
+    let path = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
     // A route missing from the table cannot be reached: the table builds
     // the router, so this only guards against future hand-added routes.
-    let policy = policy_of(req.method(), &path).ok_or_else(|| ApiError::Forbidden("route has no access policy".into()))?;
+    let policy = policy_of(req.method(), &path)
+        .ok_or_else(|| ApiError::Forbidden("route has no access policy".into()))?;
     if policy == Policy::Public {
         return Ok(());
     }
@@ -166,25 +174,44 @@ async fn authenticate(
     let now = state.clock.now();
     let meta = RequestMeta::of(parts);
     let caller = match credentials(&parts.headers)? {
-        Credentials::None => return Err(ApiError::Unauthenticated("sign in, or send `Authorization: Bearer <token>`".into())),
+        Credentials::None => {
+            return Err(ApiError::Unauthenticated(
+                "sign in, or send `Authorization: Bearer <token>`".into(),
+            ));
+        }
         Credentials::Bearer(token) => {
             let principal = state
                 .store
                 .principal_for_token(&token, now)
                 .await?
-                .ok_or_else(|| ApiError::Unauthenticated("the token is invalid, expired or revoked".into()))?;
-            Caller { principal, via: Via::Token, meta }
+                .ok_or_else(|| {
+                    ApiError::Unauthenticated("the token is invalid, expired or revoked".into())
+                })?;
+            Caller {
+                principal,
+                via: Via::Token,
+                meta,
+            }
         }
         Credentials::Session(token) => {
             let info = state
                 .store
                 .session(&token, &state.sessions, now)
                 .await?
-                .ok_or_else(|| ApiError::Unauthenticated("the session has ended; sign in again".into()))?;
+                .ok_or_else(|| {
+                    ApiError::Unauthenticated("the session has ended; sign in again".into())
+                })?;
             if is_unsafe(&parts.method) {
-                let sent = parts.headers.get(crate::auth::CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let sent = parts
+                    .headers
+                    .get(crate::auth::CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
                 if !debrief_auth::constant_time_eq(sent, &info.csrf) {
-                    return Err(ApiError::Forbidden(format!("missing or wrong {} header", crate::auth::CSRF_HEADER)));
+                    return Err(ApiError::Forbidden(format!(
+                        "missing or wrong {} header",
+                        crate::auth::CSRF_HEADER
+                    )));
                 }
             }
             let principal = debrief_core::access::Principal {
@@ -193,11 +220,24 @@ async fn authenticate(
                 role: info.user.role,
                 scope: None,
             };
-            let via = Via::Session { token, mfa_passed: info.mfa_passed, totp_enabled: info.user.totp_enabled };
-            Caller { principal, via, meta }
+            let via = Via::Session {
+                token,
+                mfa_passed: info.mfa_passed,
+                totp_enabled: info.user.totp_enabled,
+            };
+            Caller {
+                principal,
+                via,
+                meta,
+            }
         }
     };
-    if let Via::Session { mfa_passed, totp_enabled, .. } = caller.via {
+    if let Via::Session {
+        mfa_passed,
+        totp_enabled,
+        ..
+    } = caller.via
+    {
         if policy == Policy::SignedInMfaPending {
             return Ok(caller);
         }
@@ -221,9 +261,18 @@ async fn authenticate(
             }
         }
         Policy::Incident(action) => {
-            let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound("incident".into()))?;
-            let raw = params.iter().find(|(name, _)| *name == "key").map(|(_, v)| v.to_owned()).unwrap_or_default();
-            let key = IncidentKey::parse(&raw).map_err(|message| ApiError::BadParameter { field: "key".into(), message })?;
+            let params = RawPathParams::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound("incident".into()))?;
+            let raw = params
+                .iter()
+                .find(|(name, _)| *name == "key")
+                .map(|(_, v)| v.to_owned())
+                .unwrap_or_default();
+            let key = IncidentKey::parse(&raw).map_err(|message| ApiError::BadParameter {
+                field: "key".into(),
+                message,
+            })?;
             let access = state
                 .store
                 .incident_access(&key, caller.principal.user_id)
@@ -238,7 +287,13 @@ async fn authenticate(
             if access.restricted && action.is_read() {
                 state
                     .store
-                    .audit_record(&caller.ctx(now), "incident.read", &format!("incident:{key}"), None, None)
+                    .audit_record(
+                        &caller.ctx(now),
+                        "incident.read",
+                        &format!("incident:{key}"),
+                        None,
+                        None,
+                    )
                     .await?;
             }
         }
@@ -249,14 +304,17 @@ async fn authenticate(
 use axum::extract::FromRequestParts;
 
 fn forbidden(action: Action) -> String {
-    format!("your role or token scope does not allow {}", match action {
-        Action::ReadIncident => "reading incidents",
-        Action::CreateIncident => "creating incidents",
-        Action::EditIncident => "editing incidents",
-        Action::DeleteIncident => "deleting incidents",
-        Action::ManageMembers => "managing who may see an incident",
-        Action::ManageCategories => "managing categories",
-        Action::ReadAudit => "reading the audit trail",
-        Action::ManageUsers => "managing users and tokens",
-    })
+    format!(
+        "your role or token scope does not allow {}",
+        match action {
+            Action::ReadIncident => "reading incidents",
+            Action::CreateIncident => "creating incidents",
+            Action::EditIncident => "editing incidents",
+            Action::DeleteIncident => "deleting incidents",
+            Action::ManageMembers => "managing who may see an incident",
+            Action::ManageCategories => "managing categories",
+            Action::ReadAudit => "reading the audit trail",
+            Action::ManageUsers => "managing users and tokens",
+        }
+    )
 }

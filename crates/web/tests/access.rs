@@ -80,29 +80,85 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
         ("GET", "/api/v1/incidents/{key}", OnIncident(READERS)),
         ("PATCH", "/api/v1/incidents/{key}", OnIncident(EDITORS)),
         ("DELETE", "/api/v1/incidents/{key}", OnIncident(COMMANDERS)),
-        ("GET", "/api/v1/incidents/{key}/markdown", OnIncident(READERS)),
+        (
+            "GET",
+            "/api/v1/incidents/{key}/markdown",
+            OnIncident(READERS),
+        ),
         ("GET", "/api/v1/incidents/{key}/access", OnIncident(READERS)),
-        ("PUT", "/api/v1/incidents/{key}/access", OnIncident(COMMANDERS)),
-        ("POST", "/api/v1/incidents/{key}/members", OnIncident(COMMANDERS)),
-        ("DELETE", "/api/v1/incidents/{key}/members/{name}", OnIncident(COMMANDERS)),
-        ("PUT", "/api/v1/incidents/{key}/fishbone", OnIncident(EDITORS)),
-        ("PUT", "/api/v1/incidents/{key}/communications", OnIncident(EDITORS)),
-        ("POST", "/api/v1/incidents/{key}/{section}", OnIncident(EDITORS)),
-        ("PUT", "/api/v1/incidents/{key}/{section}/order", OnIncident(EDITORS)),
-        ("PUT", "/api/v1/incidents/{key}/{section}/{id}", OnIncident(EDITORS)),
-        ("DELETE", "/api/v1/incidents/{key}/{section}/{id}", OnIncident(EDITORS)),
+        (
+            "PUT",
+            "/api/v1/incidents/{key}/access",
+            OnIncident(COMMANDERS),
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/{key}/members",
+            OnIncident(COMMANDERS),
+        ),
+        (
+            "DELETE",
+            "/api/v1/incidents/{key}/members/{name}",
+            OnIncident(COMMANDERS),
+        ),
+        (
+            "PUT",
+            "/api/v1/incidents/{key}/fishbone",
+            OnIncident(EDITORS),
+        ),
+        (
+            "PUT",
+            "/api/v1/incidents/{key}/communications",
+            OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/{key}/{section}",
+            OnIncident(EDITORS),
+        ),
+        (
+            "PUT",
+            "/api/v1/incidents/{key}/{section}/order",
+            OnIncident(EDITORS),
+        ),
+        (
+            "PUT",
+            "/api/v1/incidents/{key}/{section}/{id}",
+            OnIncident(EDITORS),
+        ),
+        (
+            "DELETE",
+            "/api/v1/incidents/{key}/{section}/{id}",
+            OnIncident(EDITORS),
+        ),
     ]
 }
 
 #[test]
 fn every_route_in_the_table_has_an_expectation() {
-    let table: Vec<(String, String)> = route_table().iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
-    let expected: Vec<(String, String)> = expectations().iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let table: Vec<(String, String)> = route_table()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    let expected: Vec<(String, String)> = expectations()
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
     for route in &table {
-        assert!(expected.contains(route), "route {} {} has no expectation in the access matrix", route.0, route.1);
+        assert!(
+            expected.contains(route),
+            "route {} {} has no expectation in the access matrix",
+            route.0,
+            route.1
+        );
     }
     for route in &expected {
-        assert!(table.contains(route), "expectation for {} {} names no route", route.0, route.1);
+        assert!(
+            table.contains(route),
+            "expectation for {} {} names no route",
+            route.0,
+            route.1
+        );
     }
 }
 
@@ -126,12 +182,34 @@ impl Fixture {
         let mut users = Vec::new();
         for role in ALL {
             let name = format!("u-{}", role.as_str().replace('_', "-"));
-            store.create_user(NewUser { name: name.clone(), role: *role, password: PASSWORD.into() }, &ctx).await.unwrap();
-            let (_, secret) = store.create_token(&name, "matrix", Scope::Admin, None, &ctx).await.unwrap();
+            store
+                .create_user(
+                    NewUser {
+                        name: name.clone(),
+                        role: *role,
+                        password: PASSWORD.into(),
+                    },
+                    &ctx,
+                )
+                .await
+                .unwrap();
+            let (_, secret) = store
+                .create_token(&name, "matrix", Scope::Admin, None, &ctx)
+                .await
+                .unwrap();
             users.push((*role, name, format!("Bearer {}", secret.expose())));
         }
-        let router = router(AppState::with_clock(store.clone(), Arc::new(FixedClock(now))));
-        Fixture { router, store, ctx, users, seq: std::sync::atomic::AtomicU32::new(1) }
+        let router = router(AppState::with_clock(
+            store.clone(),
+            Arc::new(FixedClock(now)),
+        ));
+        Fixture {
+            router,
+            store,
+            ctx,
+            users,
+            seq: std::sync::atomic::AtomicU32::new(1),
+        }
     }
 
     fn next(&self) -> u32 {
@@ -143,9 +221,24 @@ impl Fixture {
         let key = IncidentKey::parse(&format!("MX-{}", self.next())).unwrap();
         let input = serde_json::from_value(json!({"key": key, "title": "Matrix target", "severity": "high", "category": "Malware"})).unwrap();
         self.store.create_incident(input, &self.ctx).await.unwrap();
-        let entry = serde_json::from_value(json!({"occurred_at": "2025-11-28T02:15:00Z", "phase": "detection", "title": "Alert"})).unwrap();
-        let (_, id) = self.store.add_item(&key, debrief_store::SectionItem::Timeline(entry), None, &self.ctx).await.unwrap();
-        self.store.set_restricted(&key, true, &self.ctx).await.unwrap();
+        let entry = serde_json::from_value(
+            json!({"occurred_at": "2025-11-28T02:15:00Z", "phase": "detection", "title": "Alert"}),
+        )
+        .unwrap();
+        let (_, id) = self
+            .store
+            .add_item(
+                &key,
+                debrief_store::SectionItem::Timeline(entry),
+                None,
+                &self.ctx,
+            )
+            .await
+            .unwrap();
+        self.store
+            .set_restricted(&key, true, &self.ctx)
+            .await
+            .unwrap();
         for m in members {
             self.store.add_member(&key, m, &self.ctx).await.unwrap();
         }
@@ -154,29 +247,63 @@ impl Fixture {
 
     async fn victim(&self) -> String {
         let name = format!("victim-{}", self.next());
-        self.store.create_user(NewUser { name: name.clone(), role: Viewer, password: PASSWORD.into() }, &self.ctx).await.unwrap();
+        self.store
+            .create_user(
+                NewUser {
+                    name: name.clone(),
+                    role: Viewer,
+                    password: PASSWORD.into(),
+                },
+                &self.ctx,
+            )
+            .await
+            .unwrap();
         name
     }
 
     /// A concrete request for a route pattern, with the resources it names
     /// freshly made, so a request that succeeds never spoils the next one.
-    async fn request(&self, method: &str, pattern: &str, caller: Option<(&str, &str)>, member: bool) -> (String, Option<Value>) {
+    async fn request(
+        &self,
+        method: &str,
+        pattern: &str,
+        caller: Option<(&str, &str)>,
+        member: bool,
+    ) -> (String, Option<Value>) {
         let members: Vec<&str> = match (caller, member) {
             (Some((name, _)), true) => vec![name],
             _ => vec![],
         };
         let (key, entry) = self.incident(&members).await;
-        let mut path = pattern.replace("{key}", key.as_str()).replace("{section}", "timeline");
+        let mut path = pattern
+            .replace("{key}", key.as_str())
+            .replace("{section}", "timeline");
         if path.contains("{name}") {
-            let name = if pattern.contains("/members/") { "u-viewer".to_owned() } else { self.victim().await };
+            let name = if pattern.contains("/members/") {
+                "u-viewer".to_owned()
+            } else {
+                self.victim().await
+            };
             path = path.replace("{name}", &name);
         }
         if path.contains("{id}") {
             let id = if pattern.starts_with("/api/v1/me/tokens") {
                 let owner = caller.map_or("u-viewer", |c| c.0);
-                self.store.create_token(owner, "doomed", Scope::Read, None, &self.ctx).await.unwrap().0.id.to_string()
+                self.store
+                    .create_token(owner, "doomed", Scope::Read, None, &self.ctx)
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+                    .to_string()
             } else if pattern.starts_with("/api/v1/tokens") {
-                self.store.create_token("u-viewer", "doomed", Scope::Read, None, &self.ctx).await.unwrap().0.id.to_string()
+                self.store
+                    .create_token("u-viewer", "doomed", Scope::Read, None, &self.ctx)
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+                    .to_string()
             } else {
                 entry.clone()
             };
@@ -184,35 +311,58 @@ impl Fixture {
         }
         let n = self.next();
         let body = match (method, pattern) {
-            ("POST", "/api/v1/setup") => Some(json!({"token": "dbs_wrong", "name": "x", "password": PASSWORD})),
-            ("POST", "/api/v1/auth/login") => Some(json!({"name": "u-viewer", "password": PASSWORD})),
-            ("POST", "/api/v1/auth/mfa") | ("POST", "/api/v1/me/totp/confirm") => Some(json!({"code": "000000"})),
+            ("POST", "/api/v1/setup") => {
+                Some(json!({"token": "dbs_wrong", "name": "x", "password": PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/login") => {
+                Some(json!({"name": "u-viewer", "password": PASSWORD}))
+            }
+            ("POST", "/api/v1/auth/mfa") | ("POST", "/api/v1/me/totp/confirm") => {
+                Some(json!({"code": "000000"}))
+            }
             ("POST", "/api/v1/me/tokens") => Some(json!({"name": "new", "scope": "read"})),
-            ("POST", "/api/v1/users") => Some(json!({"name": format!("new-{n}"), "role": "viewer", "password": PASSWORD})),
+            ("POST", "/api/v1/users") => {
+                Some(json!({"name": format!("new-{n}"), "role": "viewer", "password": PASSWORD}))
+            }
             ("PUT", "/api/v1/users/{name}/role") => Some(json!({"role": "contributor"})),
             ("POST", "/api/v1/categories") => Some(json!({"name": format!("Category {n}")})),
             ("POST", "/api/v1/incidents") => Some(json!({"title": "New", "severity": "low"})),
             ("PATCH", "/api/v1/incidents/{key}") => Some(json!({"title": "Changed"})),
             ("PUT", "/api/v1/incidents/{key}/access") => Some(json!({"restricted": true})),
             ("POST", "/api/v1/incidents/{key}/members") => Some(json!({"name": "u-viewer"})),
-            ("PUT", "/api/v1/incidents/{key}/fishbone") => Some(json!({"categories": ["People", "Process", "Technology", "Environment"]})),
-            ("PUT", "/api/v1/incidents/{key}/communications") => Some(json!({"internal": {"subject": "s"}})),
-            ("POST", "/api/v1/incidents/{key}/{section}") | ("PUT", "/api/v1/incidents/{key}/{section}/{id}") => {
-                Some(json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "response", "title": "Step"}))
+            ("PUT", "/api/v1/incidents/{key}/fishbone") => {
+                Some(json!({"categories": ["People", "Process", "Technology", "Environment"]}))
             }
+            ("PUT", "/api/v1/incidents/{key}/communications") => {
+                Some(json!({"internal": {"subject": "s"}}))
+            }
+            ("POST", "/api/v1/incidents/{key}/{section}")
+            | ("PUT", "/api/v1/incidents/{key}/{section}/{id}") => Some(
+                json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "response", "title": "Step"}),
+            ),
             ("PUT", "/api/v1/incidents/{key}/{section}/order") => Some(json!({"ids": [entry]})),
             _ => None,
         };
         (path, body)
     }
 
-    async fn send(&self, method: &str, path: &str, body: Option<Value>, bearer: Option<&str>) -> (StatusCode, String) {
-        let mut req = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(path);
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        bearer: Option<&str>,
+    ) -> (StatusCode, String) {
+        let mut req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(path);
         if let Some(b) = bearer {
             req = req.header("authorization", b);
         }
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         }
         .unwrap();
@@ -224,7 +374,13 @@ impl Fixture {
 }
 
 /// The status the route must answer for `role` (None: no credentials).
-fn expected_status(method: &str, pattern: &str, rule: Rule, role: Option<UserRole>, member: bool) -> Option<StatusCode> {
+fn expected_status(
+    method: &str,
+    pattern: &str,
+    rule: Rule,
+    role: Option<UserRole>,
+    member: bool,
+) -> Option<StatusCode> {
     let Some(role) = role else {
         return match rule {
             Rule::Public => None, // checked for "not 401/403" below
@@ -249,9 +405,14 @@ fn expected_status(method: &str, pattern: &str, rule: Rule, role: Option<UserRol
         return Some(StatusCode::FORBIDDEN);
     }
     Some(match (method, pattern) {
-        ("POST", "/api/v1/me/tokens" | "/api/v1/users" | "/api/v1/categories" | "/api/v1/incidents" | "/api/v1/incidents/{key}/{section}") => {
-            StatusCode::CREATED
-        }
+        (
+            "POST",
+            "/api/v1/me/tokens"
+            | "/api/v1/users"
+            | "/api/v1/categories"
+            | "/api/v1/incidents"
+            | "/api/v1/incidents/{key}/{section}",
+        ) => StatusCode::CREATED,
         ("DELETE", _) | ("POST", "/api/v1/auth/logout") => StatusCode::NO_CONTENT,
         _ => StatusCode::OK,
     })
@@ -269,9 +430,24 @@ async fn every_route_answers_every_role_member_and_non_member_as_the_policy_says
             callers.push((Some(*role), false));
         }
         for (role, member) in callers {
-            let who = role.map(|r| f.users.iter().find(|u| u.0 == r).map(|u| (u.1.clone(), u.2.clone())).unwrap());
-            let (path, body) = f.request(method, pattern, who.as_ref().map(|(n, b)| (n.as_str(), b.as_str())), member).await;
-            let (status, text) = f.send(method, &path, body, who.as_ref().map(|w| w.1.as_str())).await;
+            let who = role.map(|r| {
+                f.users
+                    .iter()
+                    .find(|u| u.0 == r)
+                    .map(|u| (u.1.clone(), u.2.clone()))
+                    .unwrap()
+            });
+            let (path, body) = f
+                .request(
+                    method,
+                    pattern,
+                    who.as_ref().map(|(n, b)| (n.as_str(), b.as_str())),
+                    member,
+                )
+                .await;
+            let (status, text) = f
+                .send(method, &path, body, who.as_ref().map(|w| w.1.as_str()))
+                .await;
             checked += 1;
             let want = expected_status(method, pattern, rule, role, member);
             let ok = match want {
@@ -289,7 +465,12 @@ async fn every_route_answers_every_role_member_and_non_member_as_the_policy_says
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -297,21 +478,43 @@ async fn children_of_a_hidden_incident_are_404_by_id_for_every_kind_of_child() {
     let f = Fixture::new().await;
     let (key, _) = f.incident(&[]).await;
     let viewer = f.users.iter().find(|u| u.0 == Viewer).unwrap().2.clone();
-    let commander = f.users.iter().find(|u| u.0 == IncidentCommander).unwrap().2.clone();
+    let commander = f
+        .users
+        .iter()
+        .find(|u| u.0 == IncidentCommander)
+        .unwrap()
+        .2
+        .clone();
     let samples = [
-        ("timeline", json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "response", "title": "x"})),
-        ("action_items", json!({"title": "x", "priority": "low", "status": "planned"})),
+        (
+            "timeline",
+            json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "response", "title": "x"}),
+        ),
+        (
+            "action_items",
+            json!({"title": "x", "priority": "low", "status": "planned"}),
+        ),
         ("went_well", json!({"area": "detection", "title": "x"})),
         ("went_wrong", json!({"area": "detection", "title": "x"})),
-        ("five_whys", json!({"problem": "x", "steps": [{"why": "w", "because": "b"}]})),
-        ("fishbone_causes", json!({"category": "People", "text": "x"})),
-        ("fmea", json!({"failure_mode": "x", "severity": 2, "occurrence": 2, "detection": 2})),
+        (
+            "five_whys",
+            json!({"problem": "x", "steps": [{"why": "w", "because": "b"}]}),
+        ),
+        (
+            "fishbone_causes",
+            json!({"category": "People", "text": "x"}),
+        ),
+        (
+            "fmea",
+            json!({"failure_mode": "x", "severity": 2, "occurrence": 2, "detection": 2}),
+        ),
         ("root_causes", json!({"kind": "primary", "title": "x"})),
         ("lessons", json!({"text": "x"})),
     ];
     for (section, body) in samples {
         let item = serde_json::from_value::<Value>(body.clone()).unwrap();
-        let parsed = debrief_store::SectionItem::deserialize_for(section.parse().unwrap(), item).unwrap();
+        let parsed =
+            debrief_store::SectionItem::deserialize_for(section.parse().unwrap(), item).unwrap();
         let (_, id) = f.store.add_item(&key, parsed, None, &f.ctx).await.unwrap();
         let base = format!("/api/v1/incidents/{key}/{section}/{id}");
         for bearer in [&viewer, &commander] {
@@ -329,11 +532,21 @@ async fn children_of_a_hidden_incident_are_404_by_id_for_every_kind_of_child() {
         let (s, _) = f.send("GET", &path, None, Some(&commander)).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
     }
-    for path in [format!("/api/v1/incidents/{key}/communications"), format!("/api/v1/incidents/{key}/fishbone")] {
-        let (s, _) = f.send("PUT", &path, Some(json!({})), Some(&commander)).await;
+    for path in [
+        format!("/api/v1/incidents/{key}/communications"),
+        format!("/api/v1/incidents/{key}/fishbone"),
+    ] {
+        let (s, _) = f
+            .send("PUT", &path, Some(json!({})), Some(&commander))
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
     }
     // Nor is it in the list.
-    let (_, text) = f.send("GET", "/api/v1/incidents?limit=500", None, Some(&commander)).await;
-    assert!(!text.contains(key.as_str()), "a restricted incident leaked into a non-member's list");
+    let (_, text) = f
+        .send("GET", "/api/v1/incidents?limit=500", None, Some(&commander))
+        .await;
+    assert!(
+        !text.contains(key.as_str()),
+        "a restricted incident leaked into a non-member's list"
+    );
 }

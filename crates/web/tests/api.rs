@@ -40,7 +40,10 @@ impl App {
             password: "a long test passphrase for ic".into(),
         };
         store.create_user(user, &ctx).await.unwrap();
-        let (_, secret) = store.create_token("ic", "tests", Scope::Admin, None, &ctx).await.unwrap();
+        let (_, secret) = store
+            .create_token("ic", "tests", Scope::Admin, None, &ctx)
+            .await
+            .unwrap();
         let token = format!("Bearer {}", secret.expose());
         App {
             router: router(AppState::with_clock(store.clone(), clock)),
@@ -60,7 +63,10 @@ impl App {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri).header("authorization", &self.token);
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", &self.token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -97,7 +103,10 @@ impl App {
     async fn load_demo_incident(&self, key: &str) -> Value {
         let docs = debrief_core::demo::documents().unwrap();
         let doc = docs.into_iter().find(|d| d.key.as_str() == key).unwrap();
-        self.store.import(doc, false, &Ctx::system(Utc::now())).await.unwrap();
+        self.store
+            .import(doc, false, &Ctx::system(Utc::now()))
+            .await
+            .unwrap();
         self.get(&format!("/api/v1/incidents/{key}")).await.body
     }
 
@@ -543,7 +552,10 @@ async fn the_fishbone_frame_and_communications_are_replaced_whole() {
 async fn the_list_filters_by_status_severity_category_and_text() {
     let app = App::sqlite().await;
     for doc in debrief_core::demo::documents().unwrap() {
-        app.store.import(doc, false, &Ctx::system(Utc::now())).await.unwrap();
+        app.store
+            .import(doc, false, &Ctx::system(Utc::now()))
+            .await
+            .unwrap();
     }
     let all = app.get("/api/v1/incidents?limit=500").await.body;
     assert_eq!(all["total"], 35);

@@ -38,14 +38,24 @@ pub struct NewMember {
 
 async fn view(state: &AppState, raw: &str) -> Result<IncidentAccessView, ApiError> {
     let key = key(raw)?;
-    let restricted = state.store.is_restricted(&key).await?.ok_or_else(|| ApiError::NotFound(format!("incident {key}")))?;
-    Ok(IncidentAccessView { restricted, members: state.store.members(&key).await? })
+    let restricted = state
+        .store
+        .is_restricted(&key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("incident {key}")))?;
+    Ok(IncidentAccessView {
+        restricted,
+        members: state.store.members(&key).await?,
+    })
 }
 
 /// The incident's access settings.
 #[utoipa::path(get, path = "/api/v1/incidents/{key}/access", tag = "access",
     params(("key" = String, Path, description = "Incident key")), responses((status = 200, body = IncidentAccessView), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<IncidentAccessView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<IncidentAccessView>, ApiError> {
     Ok(Json(view(&state, &raw).await?))
 }
 
@@ -58,7 +68,10 @@ pub async fn set_restricted(
     Path(raw): Path<String>,
     JsonBody(body): JsonBody<SetRestricted>,
 ) -> Result<Json<IncidentAccessView>, ApiError> {
-    state.store.set_restricted(&key(&raw)?, body.restricted, &caller.ctx(state.clock.now())).await?;
+    state
+        .store
+        .set_restricted(&key(&raw)?, body.restricted, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(Json(view(&state, &raw).await?))
 }
 
@@ -71,7 +84,10 @@ pub async fn add_member(
     Path(raw): Path<String>,
     JsonBody(body): JsonBody<NewMember>,
 ) -> Result<Json<IncidentAccessView>, ApiError> {
-    state.store.add_member(&key(&raw)?, &body.name, &caller.ctx(state.clock.now())).await?;
+    state
+        .store
+        .add_member(&key(&raw)?, &body.name, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(Json(view(&state, &raw).await?))
 }
 
@@ -84,6 +100,9 @@ pub async fn remove_member(
     caller: Caller,
     Path((raw, name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.remove_member(&key(&raw)?, &name, &caller.ctx(state.clock.now())).await?;
+    state
+        .store
+        .remove_member(&key(&raw)?, &name, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

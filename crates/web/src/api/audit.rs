@@ -32,19 +32,31 @@ pub struct AuditParams {
     pub offset: Option<u64>,
 }
 
-fn instant(field: &str, v: Option<String>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+fn instant(
+    field: &str,
+    v: Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     v.map(|s| debrief_core::time::parse_instant(&s))
         .transpose()
-        .map_err(|message| ApiError::BadParameter { field: field.into(), message })
+        .map_err(|message| ApiError::BadParameter {
+            field: field.into(),
+            message,
+        })
 }
 
 /// The trail, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<AuditParams>) -> Result<Json<Page<AuditEntry>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::BadParameter { field: "limit".into(), message: format!("{limit} is outside 1-1000") });
+        return Err(ApiError::BadParameter {
+            field: "limit".into(),
+            message: format!("{limit} is outside 1-1000"),
+        });
     }
     let filter = AuditFilter {
         actor: p.actor,
@@ -70,6 +82,9 @@ pub struct VerifyParams {
 /// Walks the hash chain and reports the first broken link.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", params(VerifyParams),
     responses((status = 200, body = Verification), (status = 403, body = ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, ApiQuery(p): ApiQuery<VerifyParams>) -> Result<Json<Verification>, ApiError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<VerifyParams>,
+) -> Result<Json<Verification>, ApiError> {
     Ok(Json(state.store.audit_verify(p.head).await?))
 }

@@ -27,7 +27,10 @@ pub struct LoginRequest {
 
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginRequest").field("name", &self.name).field("password", &"***").finish()
+        f.debug_struct("LoginRequest")
+            .field("name", &self.name)
+            .field("password", &"***")
+            .finish()
     }
 }
 
@@ -63,7 +66,13 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let ctx = meta.ctx(state.clock.now(), debrief_store::Actor::anonymous());
     match state.store.login(&body.name, &body.password, &ctx).await? {
-        LoginOutcome::Ok { session, csrf, user, mfa_pending, mfa_setup_required } => {
+        LoginOutcome::Ok {
+            session,
+            csrf,
+            user,
+            mfa_pending,
+            mfa_setup_required,
+        } => {
             let body = LoginResponse {
                 user,
                 mfa_required: mfa_pending,
@@ -73,7 +82,9 @@ pub async fn login(
             Ok(with_cookie(&state, session.expose(), Json(body)))
         }
         LoginOutcome::Invalid => Err(ApiError::Unauthenticated("wrong name or password".into())),
-        LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::Throttled { retry_after_secs }),
+        LoginOutcome::Throttled { retry_after_secs } => {
+            Err(ApiError::Throttled { retry_after_secs })
+        }
     }
 }
 
@@ -94,10 +105,20 @@ pub async fn mfa(
     JsonBody(body): JsonBody<MfaRequest>,
 ) -> Result<Response, ApiError> {
     let Via::Session { token, .. } = &caller.via else {
-        return Err(ApiError::Forbidden("the second factor is given in a browser session".into()));
+        return Err(ApiError::Forbidden(
+            "the second factor is given in a browser session".into(),
+        ));
     };
-    match state.store.complete_mfa(token, &body.code, &caller.ctx(state.clock.now())).await? {
-        MfaOutcome::Ok { session } => Ok(with_cookie(&state, session.expose(), StatusCode::NO_CONTENT)),
+    match state
+        .store
+        .complete_mfa(token, &body.code, &caller.ctx(state.clock.now()))
+        .await?
+    {
+        MfaOutcome::Ok { session } => Ok(with_cookie(
+            &state,
+            session.expose(),
+            StatusCode::NO_CONTENT,
+        )),
         MfaOutcome::Invalid => Err(ApiError::Unauthenticated("wrong or used code".into())),
         MfaOutcome::Throttled { retry_after_secs } => Err(ApiError::Throttled { retry_after_secs }),
     }
@@ -107,7 +128,10 @@ pub async fn mfa(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if let Via::Session { token, .. } = &caller.via {
-        state.store.logout(token, &caller.ctx(state.clock.now())).await?;
+        state
+            .store
+            .logout(token, &caller.ctx(state.clock.now()))
+            .await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     if let Some(v) = clear_cookie_header(state.secure_cookies) {
@@ -133,13 +157,20 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
     let csrf_token = match &caller.via {
-        Via::Session { token, .. } => {
-            state.store.session(token, &state.sessions, state.clock.now()).await?.map(|s| s.csrf)
-        }
+        Via::Session { token, .. } => state
+            .store
+            .session(token, &state.sessions, state.clock.now())
+            .await?
+            .map(|s| s.csrf),
         Via::Token => None,
     };
     let p = caller.principal;
-    Ok(Json(Me { name: p.name, role: p.role, scope: p.scope, csrf_token }))
+    Ok(Json(Me {
+        name: p.name,
+        role: p.role,
+        scope: p.scope,
+        csrf_token,
+    }))
 }
 
 /// A new TOTP secret, to be confirmed with a code.
@@ -153,9 +184,15 @@ pub struct TotpEnrollment {
 
 /// Starts TOTP set-up for the caller.
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 200, body = TotpEnrollment)))]
-pub async fn begin_totp(State(state): State<AppState>, caller: Caller) -> Result<Json<TotpEnrollment>, ApiError> {
+pub async fn begin_totp(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<TotpEnrollment>, ApiError> {
     session_only(&caller)?;
-    let secret = state.store.begin_totp_enrollment(caller.principal.user_id, &caller.ctx(state.clock.now())).await?;
+    let secret = state
+        .store
+        .begin_totp_enrollment(caller.principal.user_id, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(Json(TotpEnrollment {
         otpauth_url: secret.otpauth_url("debrief", &caller.principal.name),
         secret: secret.base32(),
@@ -178,23 +215,42 @@ pub async fn confirm_totp(
     JsonBody(body): JsonBody<MfaRequest>,
 ) -> Result<Json<BackupCodes>, ApiError> {
     session_only(&caller)?;
-    let codes = state.store.confirm_totp(caller.principal.user_id, &body.code, &caller.ctx(state.clock.now())).await?;
-    Ok(Json(BackupCodes { backup_codes: codes.iter().map(|c| c.expose().to_owned()).collect() }))
+    let codes = state
+        .store
+        .confirm_totp(
+            caller.principal.user_id,
+            &body.code,
+            &caller.ctx(state.clock.now()),
+        )
+        .await?;
+    Ok(Json(BackupCodes {
+        backup_codes: codes.iter().map(|c| c.expose().to_owned()).collect(),
+    }))
 }
 
 /// Replaces the caller's backup codes.
 #[utoipa::path(post, path = "/api/v1/me/backup-codes", tag = "auth", responses((status = 200, body = BackupCodes)))]
-pub async fn backup_codes(State(state): State<AppState>, caller: Caller) -> Result<Json<BackupCodes>, ApiError> {
+pub async fn backup_codes(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<BackupCodes>, ApiError> {
     session_only(&caller)?;
-    let codes = state.store.new_backup_codes(caller.principal.user_id, &caller.ctx(state.clock.now())).await?;
-    Ok(Json(BackupCodes { backup_codes: codes.iter().map(|c| c.expose().to_owned()).collect() }))
+    let codes = state
+        .store
+        .new_backup_codes(caller.principal.user_id, &caller.ctx(state.clock.now()))
+        .await?;
+    Ok(Json(BackupCodes {
+        backup_codes: codes.iter().map(|c| c.expose().to_owned()).collect(),
+    }))
 }
 
 /// Second-factor changes need the person, not a script holding a token.
 fn session_only(caller: &Caller) -> Result<(), ApiError> {
     match caller.via {
         Via::Session { .. } => Ok(()),
-        Via::Token => Err(ApiError::Forbidden("second-factor settings are changed in a signed-in session, not with a token".into())),
+        Via::Token => Err(ApiError::Forbidden(
+            "second-factor settings are changed in a signed-in session, not with a token".into(),
+        )),
     }
 }
 
@@ -212,7 +268,9 @@ pub struct SetupRequest {
 
 impl std::fmt::Debug for SetupRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetupRequest").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("SetupRequest")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -225,7 +283,14 @@ pub async fn setup(
     JsonBody(body): JsonBody<SetupRequest>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let ctx = meta.ctx(state.clock.now(), debrief_store::Actor::anonymous());
-    let admin = NewUser { name: body.name, role: UserRole::Admin, password: body.password };
-    let user = state.store.redeem_setup_token(&body.token, admin, &ctx).await?;
+    let admin = NewUser {
+        name: body.name,
+        role: UserRole::Admin,
+        password: body.password,
+    };
+    let user = state
+        .store
+        .redeem_setup_token(&body.token, admin, &ctx)
+        .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

@@ -33,6 +33,9 @@ pub async fn add(
     caller: Caller,
     JsonBody(body): JsonBody<NewCategory>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.add_category(&body.name, &caller.ctx(state.clock.now())).await?;
+    state
+        .store
+        .add_category(&body.name, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(StatusCode::CREATED)
 }

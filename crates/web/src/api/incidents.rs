@@ -126,7 +126,12 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<IncidentSummary>>, ApiError> {
     let visibility = visibility(&caller);
-    Ok(Json(state.store.list(&params.into_filter()?, &visibility).await?))
+    Ok(Json(
+        state
+            .store
+            .list(&params.into_filter()?, &visibility)
+            .await?,
+    ))
 }
 
 /// Creates an incident; the key is generated (`INC-YYYY-NNNN`) when absent.

@@ -22,8 +22,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::Caller;
 use crate::api::incidents::document;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{IfMatch, JsonBody, RawJson, etag, key};
 
@@ -230,7 +230,13 @@ pub async fn reorder(
     let (key, section) = (key(&raw_key)?, section(&raw_section)?);
     let doc = state
         .store
-        .reorder(&key, section, body.ids, expected, &caller.ctx(state.clock.now()))
+        .reorder(
+            &key,
+            section,
+            body.ids,
+            expected,
+            &caller.ctx(state.clock.now()),
+        )
         .await
         .map_err(store_err)?;
     Ok(document(StatusCode::OK, &doc))
@@ -274,7 +280,12 @@ pub async fn communications(
 ) -> Result<Response, ApiError> {
     let doc = state
         .store
-        .set_communications(&key(&raw_key)?, body, expected, &caller.ctx(state.clock.now()))
+        .set_communications(
+            &key(&raw_key)?,
+            body,
+            expected,
+            &caller.ctx(state.clock.now()),
+        )
         .await
         .map_err(store_err)?;
     Ok(document(StatusCode::OK, &doc))

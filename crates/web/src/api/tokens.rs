@@ -40,8 +40,13 @@ pub struct CreatedToken {
 
 /// The caller's tokens.
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "tokens", responses((status = 200, body = Vec<ApiToken>)))]
-pub async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<ApiToken>>, ApiError> {
-    Ok(Json(state.store.tokens(Some(&caller.principal.name)).await?))
+pub async fn mine(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Ok(Json(
+        state.store.tokens(Some(&caller.principal.name)).await?,
+    ))
 }
 
 /// Creates a token for the caller. A token never does more than its user's role allows.
@@ -57,29 +62,53 @@ pub async fn create(
     if let Some(own) = caller.principal.scope
         && scope > own
     {
-        return Err(ApiError::Forbidden(format!("a `{own}` token cannot create a `{scope}` token")));
+        return Err(ApiError::Forbidden(format!(
+            "a `{own}` token cannot create a `{scope}` token"
+        )));
     }
     let (token, secret) = state
         .store
-        .create_token(&caller.principal.name, &body.name, scope, body.expires_days, &caller.ctx(state.clock.now()))
+        .create_token(
+            &caller.principal.name,
+            &body.name,
+            scope,
+            body.expires_days,
+            &caller.ctx(state.clock.now()),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token, secret: secret.expose().to_owned() })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token,
+            secret: secret.expose().to_owned(),
+        }),
+    ))
 }
 
 fn token_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::BadParameter { field: "id".into(), message: format!("`{raw}` is not a UUID") })
+    raw.parse().map_err(|_| ApiError::BadParameter {
+        field: "id".into(),
+        message: format!("`{raw}` is not a UUID"),
+    })
 }
 
 /// Revokes one of the caller's tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "tokens",
     params(("id" = Uuid, Path, description = "Token id")), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_mine(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_mine(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id = token_id(&raw)?;
     let mine = state.store.tokens(Some(&caller.principal.name)).await?;
     if !mine.iter().any(|t| t.id == id) {
         return Err(ApiError::NotFound(format!("token {id}")));
     }
-    state.store.revoke_token(id, &caller.ctx(state.clock.now())).await?;
+    state
+        .store
+        .revoke_token(id, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -92,7 +121,14 @@ pub async fn all(State(state): State<AppState>) -> Result<Json<Vec<ApiToken>>, A
 /// Revokes any token.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = Uuid, Path, description = "Token id")), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_any(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
-    state.store.revoke_token(token_id(&raw)?, &caller.ctx(state.clock.now())).await?;
+pub async fn revoke_any(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .revoke_token(token_id(&raw)?, &caller.ctx(state.clock.now()))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

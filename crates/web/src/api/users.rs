@@ -27,7 +27,10 @@ pub struct CreateUser {
 
 impl std::fmt::Debug for CreateUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateUser").field("name", &self.name).field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("CreateUser")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
@@ -55,7 +58,14 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let user = state
         .store
-        .create_user(NewUser { name: body.name, role: body.role, password: body.password }, &caller.ctx(state.clock.now()))
+        .create_user(
+            NewUser {
+                name: body.name,
+                role: body.role,
+                password: body.password,
+            },
+            &caller.ctx(state.clock.now()),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -69,29 +79,56 @@ pub async fn set_role(
     Path(name): Path<String>,
     JsonBody(body): JsonBody<RoleChange>,
 ) -> Result<Json<User>, ApiError> {
-    Ok(Json(state.store.set_role(&name, body.role, &caller.ctx(state.clock.now())).await?))
+    Ok(Json(
+        state
+            .store
+            .set_role(&name, body.role, &caller.ctx(state.clock.now()))
+            .await?,
+    ))
 }
 
 /// Disables a user: in one transaction every session ends, every token is
 /// revoked and every restricted-incident membership is removed.
 #[utoipa::path(post, path = "/api/v1/users/{name}/disable", tag = "users",
     params(("name" = String, Path, description = "User name")), responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-pub async fn disable(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<User>, ApiError> {
+pub async fn disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<User>, ApiError> {
     if name.eq_ignore_ascii_case(&caller.principal.name) {
-        return Err(ApiError::Forbidden("you cannot disable your own account".into()));
+        return Err(ApiError::Forbidden(
+            "you cannot disable your own account".into(),
+        ));
     }
-    Ok(Json(state.store.disable_user(&name, &caller.ctx(state.clock.now())).await?))
+    Ok(Json(
+        state
+            .store
+            .disable_user(&name, &caller.ctx(state.clock.now()))
+            .await?,
+    ))
 }
 
 /// Enables a disabled user (their old sessions and tokens stay ended).
 #[utoipa::path(post, path = "/api/v1/users/{name}/enable", tag = "users",
     params(("name" = String, Path, description = "User name")), responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-pub async fn enable(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<User>, ApiError> {
-    Ok(Json(state.store.enable_user(&name, &caller.ctx(state.clock.now())).await?))
+pub async fn enable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .enable_user(&name, &caller.ctx(state.clock.now()))
+            .await?,
+    ))
 }
 
 /// Security notifications (e.g. a backup code was used), newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "users", responses((status = 200, body = Vec<Notification>), (status = 403, body = ErrorBody)))]
-pub async fn notifications(State(state): State<AppState>) -> Result<Json<Vec<Notification>>, ApiError> {
+pub async fn notifications(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<Notification>>, ApiError> {
     Ok(Json(state.store.notifications(200).await?))
 }
