@@ -338,9 +338,14 @@ async fn disabling_a_user_ends_their_sessions_and_tokens_on_the_next_request() {
         .unwrap();
     let bearer = ("authorization", format!("Bearer {}", secret.expose()));
     assert_eq!(
-        app.send(Method::GET, "/api/v1/me", None, std::slice::from_ref(&bearer))
-            .await
-            .status,
+        app.send(
+            Method::GET,
+            "/api/v1/me",
+            None,
+            std::slice::from_ref(&bearer)
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     assert_eq!(
@@ -374,9 +379,14 @@ async fn a_revoked_or_expired_token_stops_working_on_the_next_request() {
         .unwrap();
     let bearer = ("authorization", format!("Bearer {}", secret.expose()));
     assert_eq!(
-        app.send(Method::GET, "/api/v1/incidents", None, std::slice::from_ref(&bearer))
-            .await
-            .status,
+        app.send(
+            Method::GET,
+            "/api/v1/incidents",
+            None,
+            std::slice::from_ref(&bearer)
+        )
+        .await
+        .status,
         StatusCode::OK
     );
     let r = app
