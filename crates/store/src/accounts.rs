@@ -59,8 +59,17 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the route guard learns about an incident in one cheap read.
+#[derive(Debug, Clone, Copy)]
+pub struct IncidentGate {
+    /// The caller's access to the incident.
+    pub access: IncidentAccess,
+    /// The incident's current version.
+    pub version: i64,
+}
+
 /// What [`Store::create_user`] needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewUser {
     /// 1 to 64 characters of ASCII letters, digits and `.`, `_`, `-`, `@`.
     pub name: String,
@@ -68,6 +77,16 @@ pub struct NewUser {
     pub role: UserRole,
     /// The password, checked against the policy of [`debrief_auth::check_password`].
     pub password: String,
+}
+
+/// Debug output never shows the password, so a stray `{:?}` cannot log it.
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The answer to a login attempt.
@@ -1723,16 +1742,40 @@ impl Store {
         key: &IncidentKey,
         user_id: Uuid,
     ) -> Result<Option<IncidentAccess>, StoreError> {
-        let Some(h) = find_header(&self.db, key).await? else {
+        Ok(self.incident_gate(key, user_id).await?.map(|g| g.access))
+    }
+
+    /// What the route guard needs about an incident, read as cheaply as
+    /// possible because every incident request pays for it: the caller's
+    /// access and the current version (which lets the web layer serve a
+    /// cached document that is provably current). Reads three narrow
+    /// columns, and the membership only when the incident is restricted.
+    pub async fn incident_gate(
+        &self,
+        key: &IncidentKey,
+        user_id: Uuid,
+    ) -> Result<Option<IncidentGate>, StoreError> {
+        let row: Option<(Uuid, bool, i64)> = incidents::Entity::find()
+            .select_only()
+            .column(incidents::Column::Id)
+            .column(incidents::Column::Restricted)
+            .column(incidents::Column::Version)
+            .filter(incidents::Column::Key.eq(key.as_str()))
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        let Some((id, restricted, version)) = row else {
             return Ok(None);
         };
-        let member = incident_members::Entity::find_by_id((h.id, user_id))
-            .one(&self.db)
-            .await?
-            .is_some();
-        Ok(Some(IncidentAccess {
-            restricted: h.restricted,
-            member,
+        // Membership only matters for a restricted incident.
+        let member = restricted
+            && incident_members::Entity::find_by_id((id, user_id))
+                .one(&self.db)
+                .await?
+                .is_some();
+        Ok(Some(IncidentGate {
+            access: IncidentAccess { restricted, member },
+            version,
         }))
     }
 

@@ -55,8 +55,8 @@ pub use debrief_core::{Finding, IncidentPatch, NewIncident};
 pub use uuid::Uuid;
 
 pub use accounts::{
-    ApiToken, BACKUP_CODE_TTL_DAYS, LoginOutcome, MfaOutcome, NewUser, Notification, SessionInfo,
-    SessionPolicy, User,
+    ApiToken, BACKUP_CODE_TTL_DAYS, IncidentGate, LoginOutcome, MfaOutcome, NewUser, Notification,
+    SessionInfo, SessionPolicy, User,
 };
 pub use audit::AuditFilter;
 

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub require_admin_mfa: bool,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Rendered documents by key and version.
+    pub documents: cache::DocumentCache,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             sessions: SessionPolicy::default(),
             require_admin_mfa: true,
             secure_cookies: false,
+            documents: cache::DocumentCache::default(),
         }
     }
 }

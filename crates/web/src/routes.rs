@@ -25,6 +25,11 @@ use crate::{AppState, request_id};
 /// timeline fits; anything bigger is refused with 413 before it is read.
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
+/// The incident's version as the guard read it, for handlers that can
+/// serve a cached rendering of exactly that version.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentVersion(pub i64);
+
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -273,11 +278,13 @@ async fn authenticate(
                 field: "key".into(),
                 message,
             })?;
-            let access = state
+            let gate = state
                 .store
-                .incident_access(&key, caller.principal.user_id)
+                .incident_gate(&key, caller.principal.user_id)
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("incident {key}")))?;
+            let access = gate.access;
+            parts.extensions.insert(CurrentVersion(gate.version));
             match decide(&caller.principal, action, Some(access)) {
                 Decision::Allow => {}
                 // Exactly the answer for an incident that does not exist.

@@ -707,3 +707,35 @@ async fn the_api_story_holds_on_postgresql_too() {
     );
     assert_eq!(app.get("/api/v1/incidents/INC-2025-1128").await.body, doc);
 }
+
+#[tokio::test]
+async fn a_cached_document_is_never_stale_and_if_none_match_gives_304() {
+    let app = App::sqlite().await;
+    app.post("/api/v1/incidents", new_incident()).await;
+    let uri = "/api/v1/incidents/INC-2025-0001";
+    let first = app.get(uri).await;
+    assert_eq!(first.headers["etag"], "\"1\"");
+    let again = app
+        .send(Method::GET, uri, None, &[("if-none-match", "\"1\"")])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // A write through the store directly (as another server process would
+    // make it) is seen at once: the guard reads the version every time.
+    let patch = serde_json::from_value(json!({"title": "Changed elsewhere"})).unwrap();
+    app.store
+        .patch_incident(
+            &"INC-2025-0001".parse().unwrap(),
+            patch,
+            None,
+            &Ctx::system(Utc::now()),
+        )
+        .await
+        .unwrap();
+    let fresh = app.get(uri).await;
+    assert_eq!(fresh.body["title"], "Changed elsewhere");
+    assert_eq!(fresh.headers["etag"], "\"2\"");
+    let stale = app
+        .send(Method::GET, uri, None, &[("if-none-match", "\"1\"")])
+        .await;
+    assert_eq!(stale.status, StatusCode::OK);
+}

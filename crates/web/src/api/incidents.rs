@@ -2,8 +2,9 @@
 //! delete.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::{ETAG, LOCATION};
+use axum::http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use debrief_core::{
@@ -17,6 +18,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, IfMatch, JsonBody, etag, key};
+use crate::routes::CurrentVersion;
 
 /// Filters, sort and paging for the incident list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -160,10 +162,40 @@ pub async fn create(
     responses((status = 200, body = PostMortem), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    current: Option<axum::Extension<CurrentVersion>>,
+    headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let doc = state.store.get(&key(&raw)?).await?;
-    Ok(document(StatusCode::OK, &doc))
+    let key = key(&raw)?;
+    let tag = current.map(|axum::Extension(CurrentVersion(v))| v);
+    // A client that holds this version already gets 304 and no body.
+    if let Some(v) = tag
+        && headers.get(IF_NONE_MATCH).and_then(|h| h.to_str().ok()) == Some(etag(v).as_str())
+    {
+        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), v));
+    }
+    if let Some(v) = tag
+        && let Some(body) = state.documents.get(key.as_str(), v)
+    {
+        return Ok(json_bytes(body, v));
+    }
+    let doc = state.store.get(&key).await?;
+    let body =
+        Bytes::from(serde_json::to_vec(&doc).map_err(|e| ApiError::Internal(e.to_string()))?);
+    state.documents.put(key.as_str(), doc.version, body.clone());
+    Ok(json_bytes(body, doc.version))
+}
+
+fn with_etag(mut res: Response, version: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
+        res.headers_mut().insert(ETAG, v);
+    }
+    res
+}
+
+fn json_bytes(body: Bytes, version: i64) -> Response {
+    let res = ([(CONTENT_TYPE, "application/json")], body).into_response();
+    with_etag(res, version)
 }
 
 /// Changes the header. Send `If-Match` (the ETag) or `version` to be refused
