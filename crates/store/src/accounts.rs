@@ -1567,23 +1567,17 @@ impl Store {
         if !looks_like_api_token(token) {
             return Ok(None);
         }
-        let Some(t) = api_tokens::Entity::find()
+        let Some((t, Some(u))) = api_tokens::Entity::find()
             .filter(api_tokens::Column::TokenHash.eq(token_hash(token)))
+            .find_also_related(users::Entity)
             .one(&self.db)
             .await?
         else {
             return Ok(None);
         };
-        if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
+        if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) || u.disabled {
             return Ok(None);
         }
-        let Some(u) = users::Entity::find_by_id(t.user_id)
-            .one(&self.db)
-            .await?
-            .filter(|u| !u.disabled)
-        else {
-            return Ok(None);
-        };
         if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
             api_tokens::Entity::update_many()
                 .col_expr(api_tokens::Column::LastUsedAt, Expr::val(now))
