@@ -149,6 +149,11 @@ impl Drop for Server {
 /// Reads the server's standard output up to the line that names its
 /// address (first-start notices and demo passwords come before it).
 fn listening_line(child: &mut Child) -> String {
+    startup(child).1
+}
+
+/// What the server printed before it listened, and the listening line.
+fn startup(child: &mut Child) -> (String, String) {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut seen = String::new();
     loop {
@@ -160,7 +165,7 @@ fn listening_line(child: &mut Child) -> String {
         if line.starts_with("debrief listening on ") {
             // Keep draining in the background so the server never blocks on a full pipe.
             std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-            return line;
+            return (seen, line);
         }
         seen.push_str(&line);
     }
@@ -276,4 +281,100 @@ fn two_servers_on_one_postgresql_see_each_others_writes() {
         .set("If-Match", "\"1\"")
         .send_json(serde_json::json!({"title": "Lost update"}));
     assert!(matches!(stale, Err(ureq::Error::Status(412, _))));
+}
+
+#[test]
+fn first_start_prints_a_one_time_setup_token_and_never_a_default_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite(dir.path(), "fresh.db");
+    let mut cmd = debrief(&db);
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let (notice, line) = startup(&mut child);
+    let server = Server {
+        child,
+        url: line
+            .trim()
+            .trim_start_matches("debrief listening on ")
+            .to_owned(),
+    };
+    let token = notice
+        .split('"')
+        .find(|part| part.starts_with("dbs_"))
+        .expect("a setup token in the first-start notice")
+        .to_owned();
+    let body = serde_json::json!({"token": token, "name": "first-admin", "password": "the first admin's long passphrase"});
+    let r = ureq::post(&format!("{}/api/v1/setup", server.url)).send_json(body.clone());
+    assert_eq!(r.unwrap().status(), 201);
+    let again = ureq::post(&format!("{}/api/v1/setup", server.url)).send_json(body);
+    assert!(
+        matches!(again, Err(ureq::Error::Status(400..=499, _))),
+        "the setup token works once"
+    );
+    let login = ureq::post(&format!("{}/api/v1/auth/login", server.url))
+        .send_json(serde_json::json!({"name": "first-admin", "password": "the first admin's long passphrase"}))
+        .unwrap()
+        .into_json::<Value>()
+        .unwrap();
+    assert_eq!(
+        login["mfa_setup_required"], true,
+        "the first admin is asked to set up TOTP"
+    );
+}
+
+#[test]
+fn serve_demo_prints_one_user_per_role_whose_password_works_once_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite(dir.path(), "demo.db");
+    let mut cmd = debrief(&db);
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let (notice, line) = startup(&mut child);
+    let server = Server {
+        child,
+        url: line
+            .trim()
+            .trim_start_matches("debrief listening on ")
+            .to_owned(),
+    };
+    for user in [
+        "demo-admin",
+        "demo-commander",
+        "demo-contributor",
+        "demo-viewer",
+        "demo-auditor",
+    ] {
+        assert!(notice.contains(user), "{user} missing from:\n{notice}");
+    }
+    assert!(
+        !notice.contains("setup token"),
+        "no setup token once users exist"
+    );
+    let viewer = notice
+        .lines()
+        .find(|l| l.trim_start().starts_with("demo-viewer"))
+        .unwrap();
+    let password = viewer.split_whitespace().last().unwrap();
+    let login = ureq::post(&format!("{}/api/v1/auth/login", server.url))
+        .send_json(serde_json::json!({"name": "demo-viewer", "password": password}))
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let doc: Value = ureq::get(&format!("{}/api/v1/incidents/INC-2025-1128", server.url))
+        .set("Cookie", &cookie)
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(doc["key"], "INC-2025-1128");
 }
