@@ -28,7 +28,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             bind,
         },
     )?;
-    init_logging(&config.log);
+    // One-shot commands print their own results; their logs stay quiet
+    // unless asked for, while `serve` logs at the configured level.
+    let serving = matches!(args.command, Command::Serve { .. });
+    let explicit =
+        std::env::var_os("DEBRIEF_LOG").is_some() || std::env::var_os("RUST_LOG").is_some();
+    init_logging(if serving || explicit {
+        &config.log
+    } else {
+        "warn"
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
