@@ -38,6 +38,9 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
+    /// The body is larger than the server accepts.
+    #[error("the request body is too large (at most {} MiB)", crate::routes::BODY_LIMIT / (1024 * 1024))]
+    TooLarge,
     /// The body is not `application/json`.
     #[error("expected a JSON body with Content-Type: application/json")]
     UnsupportedMediaType,
@@ -113,6 +116,7 @@ impl ApiError {
             }
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthenticated(_) | ApiError::MfaRequired => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -136,6 +140,7 @@ impl ApiError {
             ApiError::Invalid(_) => "invalid_field",
             ApiError::BadParameter { .. } => "bad_parameter",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::TooLarge => "too_large",
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::MfaRequired => "mfa_required",
             ApiError::Forbidden(_) => "forbidden",

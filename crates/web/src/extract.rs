@@ -16,24 +16,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            });
-        if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadParameter {
-                field: "(body)".into(),
-                message: e.body_text(),
-            })?;
+        let RawJson(bytes) = RawJson::from_request(req, state).await?;
         Ok(JsonBody(debrief_core::input::from_json_slice(&bytes)?))
     }
 }
@@ -104,7 +87,8 @@ pub fn etag(version: i64) -> String {
 }
 
 /// A JSON body kept as bytes, for handlers that pick the type from the path
-/// (the section endpoints). Checks the content type like [`JsonBody`].
+/// (the section endpoints): the content type is checked, the content is
+/// parsed by the handler.
 #[derive(Debug)]
 pub struct RawJson(pub axum::body::Bytes);
 
@@ -112,11 +96,30 @@ impl<S: Send + Sync> FromRequest<S> for RawJson {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let JsonBody(value) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
-        // Re-encoding a parsed Value is cheap next to a database write and
-        // keeps the content-type and syntax checks in one place.
-        serde_json::to_vec(&value)
-            .map(|v| RawJson(v.into()))
-            .map_err(|e| ApiError::Internal(e.to_string()))
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge
+                } else {
+                    ApiError::BadParameter {
+                        field: "(body)".into(),
+                        message: e.body_text(),
+                    }
+                }
+            })?;
+        Ok(RawJson(bytes))
     }
 }

@@ -739,3 +739,17 @@ async fn a_cached_document_is_never_stale_and_if_none_match_gives_304() {
         .await;
     assert_eq!(stale.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413_before_it_is_parsed() {
+    let app = App::sqlite().await;
+    let huge = format!(
+        "{{\"title\": \"{}\", \"severity\": \"low\"}}",
+        "x".repeat(17 * 1024 * 1024)
+    );
+    let r = app
+        .send(Method::POST, "/api/v1/incidents", Some(&huge), &[])
+        .await;
+    assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "too_large", None);
+    assert_eq!(app.get("/api/v1/incidents").await.body["total"], 0);
+}
