@@ -134,11 +134,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The policy of a route, looked up on every request: built once.
 fn policy_of(method: &axum::http::Method, path: &str) -> Option<Policy> {
-    route_table()
-        .into_iter()
-        .find(|r| r.method == method.as_str() && r.path == path)
-        .map(|r| r.policy)
+    static POLICIES: std::sync::LazyLock<
+        std::collections::HashMap<(&'static str, &'static str), Policy>,
+    > = std::sync::LazyLock::new(|| {
+        route_table()
+            .into_iter()
+            .map(|r| ((r.method, r.path), r.policy))
+            .collect()
+    });
+    POLICIES.get(&(method.as_str(), path)).copied()
 }
 
 /// Checks the caller against the route's policy, then runs the handler
