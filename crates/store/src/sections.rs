@@ -637,61 +637,25 @@ impl Store {
         let iid = header.id;
         let doc = load_document(&txn, header).await?;
         check_permutation(&section_ids(&doc, section), &ids)?;
+        // Every positioned table has `id` and `position` columns.
+        macro_rules! positions {
+            ($table:ident) => {
+                set_positions::<$table::Entity, _>(
+                    &txn,
+                    $table::Column::Id,
+                    $table::Column::Position,
+                    &ids,
+                )
+                .await?
+            };
+        }
         match section {
-            Section::Timeline => {
-                set_positions::<timeline_entries::Entity, _>(
-                    &txn,
-                    timeline_entries::Column::Id,
-                    timeline_entries::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
-            Section::FiveWhys => {
-                set_positions::<five_whys::Entity, _>(
-                    &txn,
-                    five_whys::Column::Id,
-                    five_whys::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
-            Section::RootCauses => {
-                set_positions::<root_causes::Entity, _>(
-                    &txn,
-                    root_causes::Column::Id,
-                    root_causes::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
-            Section::FishboneCauses => {
-                set_positions::<fishbone_causes::Entity, _>(
-                    &txn,
-                    fishbone_causes::Column::Id,
-                    fishbone_causes::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
-            Section::Fmea => {
-                set_positions::<fmea_rows::Entity, _>(
-                    &txn,
-                    fmea_rows::Column::Id,
-                    fmea_rows::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
-            Section::WentWell | Section::WentWrong => {
-                set_positions::<findings::Entity, _>(
-                    &txn,
-                    findings::Column::Id,
-                    findings::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
+            Section::Timeline => positions!(timeline_entries),
+            Section::FiveWhys => positions!(five_whys),
+            Section::RootCauses => positions!(root_causes),
+            Section::FishboneCauses => positions!(fishbone_causes),
+            Section::Fmea => positions!(fmea_rows),
+            Section::WentWell | Section::WentWrong => positions!(findings),
             Section::ActionItems => {
                 // (incident_id, number) is unique and checked row by row, so
                 // first move every item out of the way to a negative number.
@@ -710,15 +674,7 @@ impl Store {
                         .await?;
                 }
             }
-            Section::Lessons => {
-                set_positions::<lessons::Entity, _>(
-                    &txn,
-                    lessons::Column::Id,
-                    lessons::Column::Position,
-                    &ids,
-                )
-                .await?
-            }
+            Section::Lessons => positions!(lessons),
         }
         let before_json = audit::json(&serde_json::json!({ "ids": section_ids(&doc, section) }));
         let after = current(&txn, iid).await?;
