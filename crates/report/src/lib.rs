@@ -14,5 +14,6 @@
 //! [`PostMortem`]: debrief_core::PostMortem
 
 pub mod markdown;
+pub mod svg;
 
 pub use markdown::markdown;

@@ -713,6 +713,56 @@ impl Store {
         Ok(())
     }
 
+    /// Changes the password of user `user_id` after checking the current
+    /// one: a wrong current password is [`StoreError::Invalid`] naming
+    /// `current_password`, a new one against the policy names `password`.
+    /// In one transaction the hash is replaced, every session of the user
+    /// ends (the caller signs in again) and `user.password` is audited.
+    pub async fn change_password(
+        &self,
+        user_id: Uuid,
+        current: &str,
+        new_password: &str,
+        ctx: &Ctx,
+    ) -> Result<(), StoreError> {
+        let m = require_user_id(&self.db, user_id).await?;
+        if !verify_blocking(current.to_owned(), Some(m.password_hash.clone())).await? {
+            return Err(StoreError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        check_new_password(new_password, &m.name)?;
+        let hash = hash_blocking(new_password.to_owned()).await?;
+        let txn = self.write_txn().await?;
+        let m = require_user_id(&txn, user_id).await?;
+        users::Entity::update_many()
+            .col_expr(users::Column::PasswordHash, Expr::val(hash))
+            .col_expr(users::Column::MustChangePassword, Expr::val(false))
+            .col_expr(users::Column::UpdatedAt, Expr::val(ctx.now))
+            .filter(users::Column::Id.eq(m.id))
+            .exec(&txn)
+            .await?;
+        let ended = sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(m.id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        append(
+            &txn,
+            ctx,
+            "user.password",
+            &user_object(&m.name),
+            None,
+            Some(audit::json(
+                &json!({ "name": m.name, "by": "self", "sessions_ended": ended }),
+            )),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Disables a user and takes away everything that lets them in, in one
     /// transaction: every session ends, every API token is revoked and
     /// every incident membership is removed. The audit entry records the

@@ -34,6 +34,8 @@ pub enum Via {
         mfa_passed: bool,
         /// Whether the user has TOTP set up.
         totp_enabled: bool,
+        /// The session's CSRF token, for pages to embed in their forms.
+        csrf: String,
     },
     /// An API token.
     Token,

@@ -2,7 +2,9 @@
 //!
 //! One route table ([`routes::router`]) serves the REST API under `/api/v1`,
 //! its OpenAPI document at `/api/openapi.json`, Swagger UI at `/api/docs`
-//! (vendored: works offline) and `/healthz`. Handlers are thin: they
+//! (vendored: works offline), `/healthz`, and the server-rendered web UI
+//! ([`ui`]: askama templates and vendored htmx, no JavaScript build step).
+//! Handlers are thin: they
 //! extract, call the store or the domain, and render. Errors are one closed
 //! enum ([`error::ApiError`]) mapped explicitly to HTTP statuses; every
 //! error body carries the request id a user can quote.
@@ -15,6 +17,7 @@ pub mod extract;
 pub mod openapi;
 pub mod request_id;
 pub mod routes;
+pub mod ui;
 
 use std::sync::Arc;
 

@@ -4,6 +4,13 @@
 //! Each row names a method, a path, a handler and a [`Policy`]; a route
 //! cannot be added without one. [`route_table`] exposes the rows so the
 //! access-matrix test can walk every route with every role.
+//!
+//! The web UI's pages are rows of the same table. For them (every path
+//! outside `/api/`, `/healthz` and `/assets/`) the guard answers the way a
+//! browser needs: no credentials is `303 See Other` to the sign-in page,
+//! a pending second factor is a redirect to it, and a refusal is an HTML
+//! error page instead of JSON. A form post may carry the CSRF token in a
+//! `csrf` field instead of the header, so forms work without JavaScript.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, RawPathParams, Request, State};
@@ -19,7 +26,8 @@ use crate::api::{access, audit, auth, categories, health, incidents, sections, t
 use crate::auth::{Caller, Credentials, RequestMeta, Via, credentials, is_unsafe};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::{AppState, request_id};
+use crate::ui::{account, pages};
+use crate::{AppState, request_id, ui};
 
 /// Largest request body accepted: a whole imported post-mortem with a long
 /// timeline fits; anything bigger is refused with 413 before it is read.
@@ -59,7 +67,7 @@ pub struct RouteSpec {
 
 macro_rules! table {
     ($($method:ident $path:literal => $handler:path, $policy:expr;)+) => {
-        /// Every API route with its policy.
+        /// Every route (API and pages) with its policy.
         pub fn route_table() -> Vec<RouteSpec> {
             use Action::*;
             use Policy::*;
@@ -120,14 +128,56 @@ table! {
     PUT "/api/v1/incidents/{key}/{section}/order" => sections::reorder, Incident(EditIncident);
     PUT "/api/v1/incidents/{key}/{section}/{id}" => sections::update, Incident(EditIncident);
     DELETE "/api/v1/incidents/{key}/{section}/{id}" => sections::remove, Incident(EditIncident);
+    GET "/" => pages::root, Public;
+    GET "/assets/htmx.min.js" => pages::htmx_js, Public;
+    GET "/assets/app.css" => pages::app_css, Public;
+    GET "/login" => pages::login_form, Public;
+    POST "/login" => pages::login, Public;
+    GET "/login/mfa" => pages::mfa_form, SignedInMfaPending;
+    POST "/login/mfa" => pages::mfa, SignedInMfaPending;
+    POST "/logout" => pages::logout, SignedInMfaPending;
+    GET "/account" => account::show, SignedIn;
+    POST "/account/password" => account::change_password, SignedIn;
+    GET "/account/totp" => account::totp, SignedIn;
+    POST "/account/totp" => account::begin_totp, SignedIn;
+    POST "/account/totp/confirm" => account::confirm_totp, SignedIn;
+    POST "/account/backup-codes" => account::backup_codes, SignedIn;
+    GET "/account/tokens" => account::tokens, SignedIn;
+    POST "/account/tokens" => account::create_token, SignedIn;
+    POST "/account/tokens/{id}/revoke" => account::revoke_token, SignedIn;
+    GET "/incidents" => ui::incidents::list, Global(ReadIncident);
+    POST "/incidents" => ui::incidents::create, Global(CreateIncident);
+    GET "/incidents/{key}" => ui::incident::show, Incident(ReadIncident);
+    GET "/incidents/{key}/export.md" => ui::incident::export_md, Incident(ReadIncident);
+    GET "/incidents/{key}/export.json" => ui::incident::export_json, Incident(ReadIncident);
+    POST "/incidents/{key}/header" => ui::incident::update_header, Incident(EditIncident);
+    POST "/incidents/{key}/timeline" => ui::incident::add_entry, Incident(EditIncident);
+    POST "/incidents/{key}/timeline/{id}" => ui::incident::update_entry, Incident(EditIncident);
+    GET "/incidents/{key}/timeline/{id}/edit" => ui::incident::edit_entry_form, Incident(EditIncident);
+    POST "/incidents/{key}/timeline/{id}/delete" => ui::incident::delete_entry, Incident(EditIncident);
+    POST "/incidents/{key}/five_whys" => ui::incident::add_whys, Incident(EditIncident);
+    POST "/incidents/{key}/fishbone" => ui::incident::add_cause, Incident(EditIncident);
+    POST "/incidents/{key}/fmea" => ui::incident::add_fmea, Incident(EditIncident);
+    POST "/incidents/{key}/findings" => ui::incident::add_finding, Incident(EditIncident);
+    POST "/incidents/{key}/lessons" => ui::incident::add_lesson, Incident(EditIncident);
+    POST "/incidents/{key}/actions" => ui::incident::add_action, Incident(EditIncident);
+    POST "/incidents/{key}/actions/{id}/status" => ui::incident::set_action_status, Incident(EditIncident);
+    POST "/incidents/{key}/actions/{id}/criteria/{n}" => ui::incident::toggle_criterion, Incident(EditIncident);
 }
+
+/// The refusal an admin without a second factor gets on anything but
+/// their own account; pages turn it into a redirect to the TOTP set-up.
+pub const ADMIN_SETUP: &str = "admins must set up a second factor first: POST /api/v1/me/totp";
+
+/// Largest form body the guard reads to find a `csrf` field.
+const FORM_LIMIT: usize = 1024 * 1024;
 
 /// Builds the application: every route, its guard, middleware and state.
 pub fn router(state: AppState) -> Router {
     api_routes()
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
-        .fallback(|| async { ApiError::NotFound("route".into()) })
+        .fallback(fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(request_id::middleware))
         .layer(TraceLayer::new_for_http())
@@ -147,13 +197,91 @@ fn policy_of(method: &axum::http::Method, path: &str) -> Option<Policy> {
     POLICIES.get(&(method.as_str(), path)).copied()
 }
 
+/// No route: JSON for the API, an HTML page for a browser.
+async fn fallback(uri: axum::http::Uri) -> Response {
+    if ui::is_page_path(uri.path()) {
+        ui::page_error(&ApiError::NotFound("page".into()), uri.path())
+    } else {
+        ApiError::NotFound("route".into()).into_response()
+    }
+}
+
 /// Checks the caller against the route's policy, then runs the handler
-/// with the [`Caller`] in the request.
-async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// with the [`Caller`] in the request. Page routes get their refusals as
+/// redirects and HTML (see the module documentation).
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = req
+        .extensions()
+        .get::<request_id::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    ui::REQUEST_ID.scope(id, guarded(state, req, next)).await
+}
+
+async fn guarded(state: AppState, mut req: Request, next: Next) -> Response {
+    let page = ui::is_page_path(req.uri().path());
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    // An htmx request that must go to the sign-in page gets `HX-Redirect`,
+    // so the whole page is replaced rather than a fragment of it.
+    let htmx = ui::is_htmx(req.headers());
+    let refuse = |e: &ApiError| {
+        let res = ui::page_error(e, &here);
+        match res.headers().get(axum::http::header::LOCATION) {
+            Some(to) if htmx && res.status() == axum::http::StatusCode::SEE_OTHER => {
+                ui::see_other(to.to_str().unwrap_or("/login"), true)
+            }
+            _ => res,
+        }
+    };
+    if page && let Err(e) = csrf_from_form(&mut req).await {
+        return refuse(&e);
+    }
     match admit(&state, &mut req).await {
         Ok(()) => next.run(req).await,
+        Err(e) if page => refuse(&e),
         Err(e) => e.into_response(),
     }
+}
+
+/// A cookie-authenticated form post without the CSRF header may carry the
+/// token in a `csrf` field: copy it into the header, so the one check in
+/// [`authenticate`] covers both. The body is read (up to [`FORM_LIMIT`])
+/// and put back for the handler.
+async fn csrf_from_form(req: &mut Request) -> Result<(), ApiError> {
+    let is_form = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_unsafe(req.method())
+        || !is_form
+        || req.headers().contains_key(crate::auth::CSRF_HEADER)
+        || crate::auth::session_cookie(req.headers()).is_none()
+    {
+        return Ok(());
+    }
+    let (mut parts, body) = std::mem::take(req).into_parts();
+    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            *req = Request::from_parts(parts, axum::body::Body::empty());
+            return Err(ApiError::BadParameter {
+                field: "body".into(),
+                message: "the form is too large or could not be read".into(),
+            });
+        }
+    };
+    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+    if let Some(v) = token.and_then(|t| axum::http::HeaderValue::from_str(&t).ok()) {
+        parts.headers.insert(crate::auth::CSRF_HEADER, v);
+    }
+    *req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    Ok(())
 }
 
 async fn admit(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
@@ -235,6 +363,7 @@ async fn authenticate(
                 token,
                 mfa_passed: info.mfa_passed,
                 totp_enabled: info.user.totp_enabled,
+                csrf: info.csrf.clone(),
             };
             Caller {
                 principal,
@@ -259,9 +388,7 @@ async fn authenticate(
             && caller.principal.role == debrief_core::access::UserRole::Admin
             && !totp_enabled;
         if needs_setup && matches!(policy, Policy::Global(_) | Policy::Incident(_)) {
-            return Err(ApiError::Forbidden(
-                "admins must set up a second factor first: POST /api/v1/me/totp".into(),
-            ));
+            return Err(ApiError::Forbidden(ADMIN_SETUP.into()));
         }
     }
     match policy {

@@ -131,7 +131,69 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
             "/api/v1/incidents/{key}/{section}/{id}",
             OnIncident(EDITORS),
         ),
+        // The web UI's pages: the same rules, but without credentials a
+        // page answers 303 to the sign-in page (see `expected_status`).
+        ("GET", "/", Public),
+        ("GET", "/assets/htmx.min.js", Public),
+        ("GET", "/assets/app.css", Public),
+        ("GET", "/login", Public),
+        ("POST", "/login", Public),
+        ("GET", "/login/mfa", Anyone),
+        ("POST", "/login/mfa", SessionOnly),
+        ("POST", "/logout", Anyone),
+        ("GET", "/account", Anyone),
+        ("POST", "/account/password", SessionOnly),
+        ("GET", "/account/totp", Anyone),
+        ("POST", "/account/totp", SessionOnly),
+        ("POST", "/account/totp/confirm", SessionOnly),
+        ("POST", "/account/backup-codes", SessionOnly),
+        ("GET", "/account/tokens", Anyone),
+        ("POST", "/account/tokens", Anyone),
+        ("POST", "/account/tokens/{id}/revoke", Anyone),
+        ("GET", "/incidents", Roles(READERS)),
+        ("POST", "/incidents", Roles(EDITORS)),
+        ("GET", "/incidents/{key}", OnIncident(READERS)),
+        ("GET", "/incidents/{key}/export.md", OnIncident(READERS)),
+        ("GET", "/incidents/{key}/export.json", OnIncident(READERS)),
+        ("POST", "/incidents/{key}/header", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/timeline", OnIncident(EDITORS)),
+        (
+            "POST",
+            "/incidents/{key}/timeline/{id}",
+            OnIncident(EDITORS),
+        ),
+        (
+            "GET",
+            "/incidents/{key}/timeline/{id}/edit",
+            OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/incidents/{key}/timeline/{id}/delete",
+            OnIncident(EDITORS),
+        ),
+        ("POST", "/incidents/{key}/five_whys", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/fishbone", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/fmea", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/findings", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/lessons", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/actions", OnIncident(EDITORS)),
+        (
+            "POST",
+            "/incidents/{key}/actions/{id}/status",
+            OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/incidents/{key}/actions/{id}/criteria/{n}",
+            OnIncident(EDITORS),
+        ),
     ]
+}
+
+/// A page of the web UI rather than the API, health check or an asset.
+fn is_page(pattern: &str) -> bool {
+    !(pattern.starts_with("/api/") || pattern == "/healthz" || pattern.starts_with("/assets/"))
 }
 
 #[test]
@@ -277,7 +339,8 @@ impl Fixture {
         let (key, entry) = self.incident(&members).await;
         let mut path = pattern
             .replace("{key}", key.as_str())
-            .replace("{section}", "timeline");
+            .replace("{section}", "timeline")
+            .replace("{n}", "0");
         if path.contains("{name}") {
             let name = if pattern.contains("/members/") {
                 "u-viewer".to_owned()
@@ -287,7 +350,9 @@ impl Fixture {
             path = path.replace("{name}", &name);
         }
         if path.contains("{id}") {
-            let id = if pattern.starts_with("/api/v1/me/tokens") {
+            let id = if pattern.starts_with("/api/v1/me/tokens")
+                || pattern.starts_with("/account/tokens")
+            {
                 let owner = caller.map_or("u-viewer", |c| c.0);
                 self.store
                     .create_token(owner, "doomed", Scope::Read, None, &self.ctx)
@@ -304,6 +369,23 @@ impl Fixture {
                     .0
                     .id
                     .to_string()
+            } else if pattern.starts_with("/incidents/{key}/actions/") {
+                let item = serde_json::from_value(
+                    json!({"title": "Fix it", "priority": "high", "status": "planned",
+                        "success_criteria": [{"text": "Done"}]}),
+                )
+                .unwrap();
+                let (_, id) = self
+                    .store
+                    .add_item(
+                        &key,
+                        debrief_store::SectionItem::ActionItem(item),
+                        None,
+                        &self.ctx,
+                    )
+                    .await
+                    .unwrap();
+                id.to_string()
             } else {
                 entry.clone()
             };
@@ -341,6 +423,47 @@ impl Fixture {
                 json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "response", "title": "Step"}),
             ),
             ("PUT", "/api/v1/incidents/{key}/{section}/order") => Some(json!({"ids": [entry]})),
+            ("POST", "/login") => Some(json!({"name": "u-viewer", "password": PASSWORD})),
+            ("POST", "/login/mfa") | ("POST", "/account/totp/confirm") => {
+                Some(json!({"code": "000000"}))
+            }
+            ("POST", "/account/password") => Some(json!({
+                "current_password": PASSWORD,
+                "new_password": "another matrix passphrase",
+                "new_password_again": "another matrix passphrase"
+            })),
+            ("POST", "/account/tokens") => Some(json!({"name": "new", "scope": "read"})),
+            ("POST", "/incidents") => Some(json!({"title": "New", "severity": "low"})),
+            // The incident page's forms name the version they were made
+            // against.
+            ("POST", p) if p.starts_with("/incidents/{key}/") => {
+                let version = self.store.get(&key).await.unwrap().version.to_string();
+                Some(match p {
+                    "/incidents/{key}/timeline" | "/incidents/{key}/timeline/{id}" => {
+                        json!({"version": version,
+                        "occurred_at": "2025-11-28T03:00", "phase": "response", "title": "Step"})
+                    }
+                    "/incidents/{key}/actions" => {
+                        json!({"version": version, "title": "Fix", "priority": "high"})
+                    }
+                    "/incidents/{key}/header" => json!({"version": version, "title": "Renamed",
+                        "severity": "critical", "status": "open", "postmortem_status": "draft"}),
+                    "/incidents/{key}/five_whys" => json!({"version": version,
+                        "problem": "Why?", "why_1": "Why this?", "because_1": "Because."}),
+                    "/incidents/{key}/fishbone" => {
+                        json!({"version": version, "category": "People", "text": "Tired"})
+                    }
+                    "/incidents/{key}/fmea" => json!({"version": version, "failure_mode": "Fails",
+                        "severity": "5", "occurrence": "4", "detection": "3"}),
+                    "/incidents/{key}/findings" => json!({"version": version,
+                        "kind": "went_wrong", "area": "detection", "title": "Slow"}),
+                    "/incidents/{key}/lessons" => json!({"version": version, "text": "Learn"}),
+                    "/incidents/{key}/actions/{id}/status" => {
+                        json!({"version": version, "status": "in_progress"})
+                    }
+                    _ => json!({ "version": version }),
+                })
+            }
             _ => None,
         };
         (path, body)
@@ -360,6 +483,15 @@ impl Fixture {
             req = req.header("authorization", b);
         }
         let req = match body {
+            // Pages take HTML form posts.
+            Some(Value::Object(fields)) if is_page(path.split('?').next().unwrap_or(path)) => {
+                let pairs: Vec<(String, String)> = fields
+                    .into_iter()
+                    .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+                    .collect();
+                req.header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(serde_urlencoded::to_string(pairs).unwrap()))
+            }
             Some(b) => req
                 .header("content-type", "application/json")
                 .body(Body::from(b.to_string())),
@@ -384,6 +516,8 @@ fn expected_status(
     let Some(role) = role else {
         return match rule {
             Rule::Public => None, // checked for "not 401/403" below
+            // A browser without a session is sent to the sign-in page.
+            _ if is_page(pattern) => Some(StatusCode::SEE_OTHER),
             _ => Some(StatusCode::UNAUTHORIZED),
         };
     };
@@ -414,6 +548,10 @@ fn expected_status(
             | "/api/v1/incidents/{key}/{section}",
         ) => StatusCode::CREATED,
         ("DELETE", _) | ("POST", "/api/v1/auth/logout") => StatusCode::NO_CONTENT,
+        // A page's successful form post redirects (post/redirect/get),
+        // except where the answer shows a secret once.
+        ("POST", "/account/tokens") => StatusCode::CREATED,
+        ("POST", _) if is_page(pattern) => StatusCode::SEE_OTHER,
         _ => StatusCode::OK,
     })
 }

@@ -155,13 +155,9 @@ pub struct Me {
 
 /// The caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+pub async fn me(caller: Caller) -> Result<Json<Me>, ApiError> {
     let csrf_token = match &caller.via {
-        Via::Session { token, .. } => state
-            .store
-            .session(token, &state.sessions, state.clock.now())
-            .await?
-            .map(|s| s.csrf),
+        Via::Session { csrf, .. } => Some(csrf.clone()),
         Via::Token => None,
     };
     let p = caller.principal;
