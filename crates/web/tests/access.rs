@@ -187,7 +187,17 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
             "POST",
             "/incidents/{key}/actions/{id}/criteria/{n}",
             OnIncident(EDITORS),
-        ),
+        ), // Admin pages: the index is open to whoever may read the audit
+        // trail; the rest follow the API's rules.
+        ("GET", "/admin", Roles(AUDIT)),
+        ("GET", "/admin/audit", Roles(AUDIT)),
+        ("GET", "/admin/users", Roles(ADMINS)),
+        ("POST", "/admin/users", Roles(ADMINS)),
+        ("POST", "/admin/users/{name}/role", Roles(ADMINS)),
+        ("POST", "/admin/users/{name}/disable", Roles(ADMINS)),
+        ("POST", "/admin/users/{name}/enable", Roles(ADMINS)),
+        ("GET", "/admin/tokens", Roles(ADMINS)),
+        ("POST", "/admin/tokens/{id}/revoke", Roles(ADMINS)),
     ]
 }
 
@@ -361,7 +371,8 @@ impl Fixture {
                     .0
                     .id
                     .to_string()
-            } else if pattern.starts_with("/api/v1/tokens") {
+            } else if pattern.starts_with("/api/v1/tokens") || pattern.starts_with("/admin/tokens/")
+            {
                 self.store
                     .create_token("u-viewer", "doomed", Scope::Read, None, &self.ctx)
                     .await
@@ -434,6 +445,10 @@ impl Fixture {
             })),
             ("POST", "/account/tokens") => Some(json!({"name": "new", "scope": "read"})),
             ("POST", "/incidents") => Some(json!({"title": "New", "severity": "low"})),
+            ("POST", "/admin/users") => {
+                Some(json!({"name": format!("new-{n}"), "role": "viewer", "password": PASSWORD}))
+            }
+            ("POST", "/admin/users/{name}/role") => Some(json!({"role": "contributor"})),
             // The incident page's forms name the version they were made
             // against.
             ("POST", p) if p.starts_with("/incidents/{key}/") => {

@@ -10,6 +10,7 @@
 //! that htmx requests send (set once on `<body hx-headers>`).
 
 pub mod account;
+pub mod admin;
 pub mod incident;
 pub mod incidents;
 pub mod pages;
