@@ -262,6 +262,21 @@ fn check_permutation(current: &[Uuid], ids: &[Uuid]) -> Result<(), StoreError> {
     }
 }
 
+/// The position after the last item of `$table` in incident `$iid`: every
+/// positioned table has `incident_id` and `position` columns.
+macro_rules! next_pos {
+    ($txn:expr, $table:ident, $iid:expr) => {
+        next_position::<$table::Entity, _>(
+            $txn,
+            $table::Column::IncidentId,
+            $table::Column::Position,
+            $iid,
+            None,
+        )
+        .await?
+    };
+}
+
 impl Store {
     /// Adds an item at the end of its section and returns the document and
     /// the item's id. A nil id gets a new UUID v7; an action item numbered 0
@@ -292,62 +307,27 @@ impl Store {
         match item {
             SectionItem::Timeline(e) => {
                 StoreError::check(e.validate())?;
-                let pos = next_position::<timeline_entries::Entity, _>(
-                    &txn,
-                    timeline_entries::Column::IncidentId,
-                    timeline_entries::Column::Position,
-                    iid,
-                    None,
-                )
-                .await?;
+                let pos = next_pos!(&txn, timeline_entries, iid);
                 insert_row(&txn, convert::timeline_row(&e, iid, pos)?, section, id).await?;
             }
             SectionItem::FiveWhys(w) => {
                 StoreError::check(w.validate())?;
-                let pos = next_position::<five_whys::Entity, _>(
-                    &txn,
-                    five_whys::Column::IncidentId,
-                    five_whys::Column::Position,
-                    iid,
-                    None,
-                )
-                .await?;
+                let pos = next_pos!(&txn, five_whys, iid);
                 insert_row(&txn, convert::five_whys_row(&w, iid, pos)?, section, id).await?;
             }
             SectionItem::RootCause(r) => {
                 StoreError::check(r.validate())?;
-                let pos = next_position::<root_causes::Entity, _>(
-                    &txn,
-                    root_causes::Column::IncidentId,
-                    root_causes::Column::Position,
-                    iid,
-                    None,
-                )
-                .await?;
+                let pos = next_pos!(&txn, root_causes, iid);
                 insert_row(&txn, convert::root_cause_row(&r, iid, pos), section, id).await?;
             }
             SectionItem::FishboneCause(c) => {
                 StoreError::check(doc.fishbone.validate_cause(&c))?;
-                let pos = next_position::<fishbone_causes::Entity, _>(
-                    &txn,
-                    fishbone_causes::Column::IncidentId,
-                    fishbone_causes::Column::Position,
-                    iid,
-                    None,
-                )
-                .await?;
+                let pos = next_pos!(&txn, fishbone_causes, iid);
                 insert_row(&txn, convert::fishbone_row(&c, iid, pos), section, id).await?;
             }
             SectionItem::Fmea(r) => {
                 StoreError::check(r.validate())?;
-                let pos = next_position::<fmea_rows::Entity, _>(
-                    &txn,
-                    fmea_rows::Column::IncidentId,
-                    fmea_rows::Column::Position,
-                    iid,
-                    None,
-                )
-                .await?;
+                let pos = next_pos!(&txn, fmea_rows, iid);
                 insert_row(&txn, convert::fmea_row(&r, iid, pos), section, id).await?;
             }
             SectionItem::WentWell(f) | SectionItem::WentWrong(f) => {
@@ -380,14 +360,7 @@ impl Store {
             }
             SectionItem::Lesson(l) => {
                 StoreError::check(l.validate())?;
-                let pos = next_position::<lessons::Entity, _>(
-                    &txn,
-                    lessons::Column::IncidentId,
-                    lessons::Column::Position,
-                    iid,
-                    None,
-                )
-                .await?;
+                let pos = next_pos!(&txn, lessons, iid);
                 insert_row(&txn, convert::lesson_row(&l, iid, pos), section, id).await?;
             }
         }
@@ -835,14 +808,7 @@ impl Store {
         let txn = self.write_txn().await?;
         let header = bump(&txn, key, expected, now).await?;
         let iid = header.id;
-        let first = next_position::<timeline_entries::Entity, _>(
-            &txn,
-            timeline_entries::Column::IncidentId,
-            timeline_entries::Column::Position,
-            iid,
-            None,
-        )
-        .await?;
+        let first = next_pos!(&txn, timeline_entries, iid);
         let count = entries.len();
         let rows = entries
             .iter()
