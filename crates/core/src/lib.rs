@@ -13,6 +13,7 @@ pub mod access;
 pub mod action;
 pub mod analysis;
 pub mod audit;
+pub mod checklist;
 pub mod comms;
 pub mod demo;
 pub mod document;
@@ -20,7 +21,10 @@ pub mod error;
 pub mod findings;
 pub mod incident;
 pub mod input;
+pub mod meeting;
 pub mod metrics;
+pub mod process;
+pub mod sla;
 pub mod time;
 pub mod timeline;
 

@@ -13,6 +13,7 @@
 //!
 //! [`PostMortem`]: debrief_core::PostMortem
 
+pub mod agenda;
 pub mod markdown;
 pub mod svg;
 

@@ -156,21 +156,51 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
         ("GET", "/incidents/{key}/export.md", OnIncident(READERS)),
         ("GET", "/incidents/{key}/export.json", OnIncident(READERS)),
         ("POST", "/incidents/{key}/header", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/overview", OnIncident(EDITORS)),
+        ("POST", "/incidents/{key}/participants", OnIncident(EDITORS)),
+        (
+            "POST",
+            "/incidents/{key}/participants/{n}/delete",
+            OnIncident(EDITORS),
+        ),
         ("POST", "/incidents/{key}/timeline", OnIncident(EDITORS)),
         (
             "POST",
-            "/incidents/{key}/timeline/{id}",
+            "/incidents/{key}/items/{section}/{id}",
             OnIncident(EDITORS),
         ),
         (
             "GET",
-            "/incidents/{key}/timeline/{id}/edit",
+            "/incidents/{key}/items/{section}/{id}/edit",
             OnIncident(EDITORS),
         ),
         (
             "POST",
-            "/incidents/{key}/timeline/{id}/delete",
+            "/incidents/{key}/items/{section}/{id}/delete",
             OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/incidents/{key}/items/{section}/{id}/move",
+            OnIncident(EDITORS),
+        ),
+        ("POST", "/incidents/{key}/root_causes", OnIncident(EDITORS)),
+        (
+            "POST",
+            "/incidents/{key}/communications/internal",
+            OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/incidents/{key}/communications/customer",
+            OnIncident(EDITORS),
+        ),
+        ("POST", "/incidents/{key}/access", OnIncident(COMMANDERS)),
+        ("POST", "/incidents/{key}/members", OnIncident(COMMANDERS)),
+        (
+            "POST",
+            "/incidents/{key}/members/{name}/delete",
+            OnIncident(COMMANDERS),
         ),
         ("POST", "/incidents/{key}/five_whys", OnIncident(EDITORS)),
         ("POST", "/incidents/{key}/fishbone", OnIncident(EDITORS)),
@@ -291,7 +321,11 @@ impl Fixture {
     /// A fresh restricted incident with one timeline entry; `members` are added.
     async fn incident(&self, members: &[&str]) -> (IncidentKey, String) {
         let key = IncidentKey::parse(&format!("MX-{}", self.next())).unwrap();
-        let input = serde_json::from_value(json!({"key": key, "title": "Matrix target", "severity": "high", "category": "Malware"})).unwrap();
+        let input = serde_json::from_value(
+            json!({"key": key, "title": "Matrix target", "severity": "high", "category": "Malware",
+            "participants": [{"name": "Alex", "role": "responder"}]}),
+        )
+        .unwrap();
         self.store.create_incident(input, &self.ctx).await.unwrap();
         let entry = serde_json::from_value(
             json!({"occurred_at": "2025-11-28T02:15:00Z", "phase": "detection", "title": "Alert"}),
@@ -347,9 +381,15 @@ impl Fixture {
             _ => vec![],
         };
         let (key, entry) = self.incident(&members).await;
+        // Timeline entries are placed by their time; lessons move.
+        let section = if pattern.ends_with("/move") {
+            "lessons"
+        } else {
+            "timeline"
+        };
         let mut path = pattern
             .replace("{key}", key.as_str())
-            .replace("{section}", "timeline")
+            .replace("{section}", section)
             .replace("{n}", "0");
         if path.contains("{name}") {
             let name = if pattern.contains("/members/") {
@@ -391,6 +431,19 @@ impl Fixture {
                     .add_item(
                         &key,
                         debrief_store::SectionItem::ActionItem(item),
+                        None,
+                        &self.ctx,
+                    )
+                    .await
+                    .unwrap();
+                id.to_string()
+            } else if pattern.ends_with("/move") {
+                let lesson = serde_json::from_value(json!({"text": "Learn"})).unwrap();
+                let (_, id) = self
+                    .store
+                    .add_item(
+                        &key,
+                        debrief_store::SectionItem::Lesson(lesson),
                         None,
                         &self.ctx,
                     )
@@ -454,7 +507,7 @@ impl Fixture {
             ("POST", p) if p.starts_with("/incidents/{key}/") => {
                 let version = self.store.get(&key).await.unwrap().version.to_string();
                 Some(match p {
-                    "/incidents/{key}/timeline" | "/incidents/{key}/timeline/{id}" => {
+                    "/incidents/{key}/timeline" | "/incidents/{key}/items/{section}/{id}" => {
                         json!({"version": version,
                         "occurred_at": "2025-11-28T03:00", "phase": "response", "title": "Step"})
                     }
@@ -473,6 +526,20 @@ impl Fixture {
                     "/incidents/{key}/findings" => json!({"version": version,
                         "kind": "went_wrong", "area": "detection", "title": "Slow"}),
                     "/incidents/{key}/lessons" => json!({"version": version, "text": "Learn"}),
+                    "/incidents/{key}/root_causes" => {
+                        json!({"version": version, "kind": "primary", "title": "No review"})
+                    }
+                    "/incidents/{key}/participants" => {
+                        json!({"version": version, "name": "Sam", "role": "security"})
+                    }
+                    "/incidents/{key}/communications/internal" => {
+                        json!({"version": version, "subject": "What we learned"})
+                    }
+                    "/incidents/{key}/items/{section}/{id}/move" => {
+                        json!({"version": version, "direction": "up"})
+                    }
+                    "/incidents/{key}/access" => json!({ "restricted": "on" }),
+                    "/incidents/{key}/members" => json!({ "name": "u-viewer" }),
                     "/incidents/{key}/actions/{id}/status" => {
                         json!({"version": version, "status": "in_progress"})
                     }

@@ -422,7 +422,7 @@ async fn deleting_an_entry_and_adding_an_action_item_work_in_place() {
     let gone = &doc.timeline[0];
     let r = app
         .post_htmx(
-            &format!("/incidents/{KEY}/timeline/{}/delete", gone.id),
+            &format!("/incidents/{KEY}/items/timeline/{}/delete", gone.id),
             &[("version", &doc.version.to_string())],
         )
         .await;
@@ -669,7 +669,7 @@ async fn a_timeline_entry_is_edited_in_place_keeping_its_facts() {
     let app = App::new().await;
     let doc = app.doc(KEY).await;
     let entry = doc.timeline.iter().find(|e| !e.facts.is_empty()).unwrap();
-    let uri = format!("/incidents/{KEY}/timeline/{}", entry.id);
+    let uri = format!("/incidents/{KEY}/items/timeline/{}", entry.id);
     let v = doc.version.to_string();
     let r = app
         .post_htmx(
@@ -737,7 +737,7 @@ async fn an_entry_edit_form_is_fetched_on_demand() {
     let app = App::new().await;
     let doc = app.doc(KEY).await;
     let entry = &doc.timeline[3];
-    let uri = format!("/incidents/{KEY}/timeline/{}/edit", entry.id);
+    let uri = format!("/incidents/{KEY}/items/timeline/{}/edit", entry.id);
     // The page carries links, not twelve forms.
     let page = app.page(KEY, &app.editor).await.text;
     assert!(page.contains(&format!(r#"hx-get="{uri}""#)));

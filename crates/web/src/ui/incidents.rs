@@ -16,7 +16,7 @@ use debrief_core::{IncidentKey, IncidentStatus, PostmortemType, Severity};
 use debrief_store::{IncidentFilter, SortOrder};
 use serde::Deserialize;
 
-use super::{FieldErrors, Layout, PageError, may, render, see_other};
+use super::{FieldErrors, Layout, PageError, choices, may, render, see_other};
 use crate::AppState;
 use crate::api::incidents::visibility;
 use crate::auth::Caller;
@@ -59,16 +59,6 @@ pub struct Choice {
     pub label: String,
     /// Whether it is the current one.
     pub selected: bool,
-}
-
-fn choices<'a>(current: &str, all: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<Choice> {
-    all.into_iter()
-        .map(|(value, label)| Choice {
-            value: value.to_owned(),
-            label: label.to_owned(),
-            selected: value == current,
-        })
-        .collect()
 }
 
 const SORTS: &[(&str, &str)] = &[

@@ -300,6 +300,20 @@ pub fn local_path(path: &str) -> Option<&str> {
     ok.then_some(path)
 }
 
+/// The options of a `<select>` with `current` selected.
+pub fn choices<'a>(
+    current: &str,
+    all: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<incidents::Choice> {
+    all.into_iter()
+        .map(|(value, label)| incidents::Choice {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            selected: value == current,
+        })
+        .collect()
+}
+
 /// A field error to show next to an input.
 #[derive(Debug, Clone, Default)]
 pub struct FieldErrors(pub Vec<(String, String)>);
