@@ -14,6 +14,7 @@ pub mod action;
 pub mod analysis;
 pub mod audit;
 pub mod checklist;
+pub mod coach;
 pub mod comms;
 pub mod demo;
 pub mod document;

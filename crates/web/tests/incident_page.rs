@@ -969,3 +969,420 @@ async fn an_unknown_incident_is_a_not_found_page() {
             .starts_with("text/html")
     );
 }
+
+#[tokio::test]
+async fn items_of_any_section_are_moved_and_deleted_in_place() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let v = doc.version.to_string();
+    let (first, second) = (doc.lessons[0].id, doc.lessons[1].id);
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/lessons/{second}/move"),
+            &[("version", &v), ("direction", "up")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.starts_with(r#"<section id="lessons""#));
+    let doc = app.doc(KEY).await;
+    assert_eq!((doc.lessons[0].id, doc.lessons[1].id), (second, first));
+
+    // The first of its list does not move up: nothing is written.
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/lessons/{second}/move"),
+            &[("version", &doc.version.to_string()), ("direction", "up")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.doc(KEY).await.version, doc.version);
+
+    // Timeline entries are placed by their time.
+    let entry = doc.timeline[0].id;
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/timeline/{entry}/move"),
+            &[("version", &doc.version.to_string()), ("direction", "up")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Deleting a finding answers the findings part without it.
+    let gone = doc.findings.went_wrong[0].clone();
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/went_wrong/{}/delete", gone.id),
+            &[("version", &doc.version.to_string())],
+        )
+        .await;
+    assert!(r.text.contains(r#"<div id="findings">"#));
+    assert!(!r.text.contains(&esc(&gone.title)));
+    let after = app.doc(KEY).await;
+    assert_eq!(
+        after.findings.went_wrong.len(),
+        doc.findings.went_wrong.len() - 1
+    );
+
+    // A stale delete is refused with the conflict message; nothing goes.
+    let chain = doc.five_whys[0].id;
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/five_whys/{chain}/delete"),
+            &[("version", &doc.version.to_string())],
+        )
+        .await;
+    assert!(r.text.contains("Someone else changed this incident"));
+    assert_eq!(app.doc(KEY).await.five_whys.len(), doc.five_whys.len());
+}
+
+#[tokio::test]
+async fn an_action_item_is_edited_keeping_its_ticks_and_history() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let item = doc
+        .action_items
+        .iter()
+        .find(|a| a.success_criteria.iter().any(|c| c.done) && !a.status_history.is_empty())
+        .or_else(|| {
+            doc.action_items
+                .iter()
+                .find(|a| a.success_criteria.iter().any(|c| c.done))
+        })
+        .expect("a demo item with a met criterion")
+        .clone();
+    let edit = format!("/incidents/{KEY}/items/action_items/{}/edit", item.id);
+    let r = app.send(Method::GET, &edit, &app.editor, None, true).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Edit action item"));
+    assert!(r.text.contains(&format!(r#"value="{}""#, esc(&item.title))));
+
+    let kept = item.success_criteria.iter().find(|c| c.done).unwrap();
+    let criteria = format!("{}\nA brand-new criterion", kept.text);
+    let uri = format!("/incidents/{KEY}/items/action_items/{}", item.id);
+    let v = doc.version.to_string();
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &v),
+                ("title", "Edited action"),
+                ("owner", "Robin"),
+                ("due", "2026-01-15"),
+                ("priority", "critical"),
+                ("success_criteria", &criteria),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.starts_with(r#"<section id="actions""#));
+    let after = app.doc(KEY).await;
+    let edited = after.action_items.iter().find(|a| a.id == item.id).unwrap();
+    assert_eq!(edited.title, "Edited action");
+    assert_eq!(edited.owner.as_deref(), Some("Robin"));
+    assert_eq!(edited.number, item.number);
+    assert_eq!(edited.status, item.status);
+    assert_eq!(edited.status_history, item.status_history);
+    assert_eq!(edited.success_criteria.len(), 2);
+    assert!(
+        edited.success_criteria[0].done,
+        "an unchanged line keeps its tick"
+    );
+    assert!(!edited.success_criteria[1].done);
+
+    // A stale edit comes back in the open edit panel with the input kept.
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &v),
+                ("title", "Second thoughts"),
+                ("priority", "low"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("Someone else changed this incident"));
+    assert!(r.text.contains("Edit action item"));
+    assert!(r.text.contains(r#"value="Second thoughts""#));
+
+    // A bad due date is named next to its field.
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &after.version.to_string()),
+                ("title", "Edited action"),
+                ("priority", "low"),
+                ("due", "soon"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains(r#"id="ae-due-error""#), "{}", r.text);
+}
+
+#[tokio::test]
+async fn root_causes_are_added_and_edited_in_place() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let v = doc.version.to_string();
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/root_causes"),
+            &[("version", &v), ("kind", "systemic"), ("title", " ")],
+        )
+        .await;
+    assert!(r.text.contains(r#"id="rc-title-error""#));
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/root_causes"),
+            &[
+                ("version", &v),
+                ("kind", "systemic"),
+                ("title", "No owner for IdP configuration"),
+                ("details", "Changes went in without review"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("No owner for IdP configuration"));
+    let after = app.doc(KEY).await;
+    let added = after.root_causes.last().unwrap().clone();
+    assert_eq!(added.kind.as_str(), "systemic");
+
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/root_causes/{}", added.id),
+            &[
+                ("version", &after.version.to_string()),
+                ("kind", "contributing"),
+                ("title", "IdP configuration had no owner"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let edited = app.doc(KEY).await;
+    let c = edited
+        .root_causes
+        .iter()
+        .find(|c| c.id == added.id)
+        .unwrap();
+    assert_eq!(c.title, "IdP configuration had no owner");
+    assert_eq!(c.kind.as_str(), "contributing");
+    assert_eq!(c.details, None);
+}
+
+#[tokio::test]
+async fn the_overview_form_sets_lifecycle_impact_and_techniques() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let v = doc.version.to_string();
+    let uri = format!("/incidents/{KEY}/overview");
+    // Times that go backwards and a made-up technique: named at their
+    // fields, nothing written.
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &v),
+                ("detected", "2025-11-28T03:10"),
+                ("responded", "2025-11-28T03:00"),
+                ("attack_techniques", "T1078 XYZ"),
+                ("records_affected", "many"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains(r#"id="ov-records-error""#), "{}", r.text);
+    assert!(r.text.contains(r#"id="ov-tech-error""#));
+    assert_eq!(app.doc(KEY).await.version, doc.version);
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &v),
+                ("detected", "2025-11-28T03:10"),
+                ("responded", "2025-11-28T03:00"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains(r#"id="ov-responded-error""#), "{}", r.text);
+    assert_eq!(app.doc(KEY).await.version, doc.version);
+
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &v),
+                ("summary", "Rewritten summary"),
+                ("category", doc.category.as_deref().unwrap_or("")),
+                ("type_technical", "on"),
+                ("first_activity", "2025-11-28T02:00"),
+                ("detected", "2025-11-28T03:10"),
+                ("responded", "2025-11-28T03:15"),
+                ("records_affected", "50,000"),
+                ("systems_affected", "Admin portal\nIdP"),
+                ("attack_techniques", "T1078, T1110.004"),
+                ("patient_zero", "admin@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains(r#"<section id="overview""#));
+    assert!(r.text.contains("Time to respond"));
+    let after = app.doc(KEY).await;
+    assert_eq!(after.summary, "Rewritten summary");
+    assert_eq!(after.impact.records_affected, Some(50_000));
+    assert_eq!(after.impact.systems_affected, ["Admin portal", "IdP"]);
+    assert_eq!(after.attack_techniques.len(), 2);
+    assert_eq!(after.types.len(), 1);
+    assert_eq!(
+        after.lifecycle.contained, None,
+        "a cleared field clears the time"
+    );
+    assert_eq!(after.participants, doc.participants, "not on this form");
+}
+
+#[tokio::test]
+async fn participants_are_added_and_removed() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let n = doc.participants.len();
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/participants"),
+            &[
+                ("version", &doc.version.to_string()),
+                ("name", "Sam <b>"),
+                ("role", "note_taker"),
+                ("team", "SecOps"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("Sam &#60;b&#62;"));
+    let after = app.doc(KEY).await;
+    assert_eq!(after.participants.len(), n + 1);
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/participants/{n}/delete"),
+            &[("version", &after.version.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.doc(KEY).await.participants, doc.participants);
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/participants"),
+            &[("version", &after.version.to_string()), ("name", "")],
+        )
+        .await;
+    assert!(r.text.contains(r#"id="pp-name-error""#) || r.text.contains("Someone else"));
+}
+
+#[tokio::test]
+async fn communications_are_drafted_edited_and_removed() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    assert!(doc.communications.customer.is_some());
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/communications/internal"),
+            &[
+                ("version", &doc.version.to_string()),
+                ("subject", "What we learned"),
+                ("what_worked", "Fast paging\nClear runbook"),
+                (
+                    "improvements",
+                    "MFA is stronger now: backup codes expire\nAlerting",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("What we learned"));
+    let after = app.doc(KEY).await;
+    let internal = after.communications.internal.clone().unwrap();
+    assert_eq!(internal.what_worked, ["Fast paging", "Clear runbook"]);
+    assert_eq!(internal.improvements[0].title, "MFA is stronger now");
+    assert_eq!(internal.improvements[0].detail, "backup codes expire");
+    assert_eq!(internal.improvements[1].detail, "");
+    assert_eq!(after.communications.customer, doc.communications.customer);
+
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/communications/customer"),
+            &[("version", &after.version.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cleared = app.doc(KEY).await;
+    assert!(cleared.communications.customer.is_none());
+    assert_eq!(cleared.communications.internal, Some(internal));
+}
+
+#[tokio::test]
+async fn commanders_restrict_an_incident_and_manage_its_members() {
+    let app = App::new().await;
+    assert!(
+        app.page(KEY, &app.editor)
+            .await
+            .text
+            .contains(r#"id="access""#)
+    );
+    let viewer_page = app.page(KEY, &app.viewer).await.text;
+    assert!(!viewer_page.contains(r#"id="access""#));
+    let k = IncidentKey::parse(KEY).unwrap();
+
+    // A commander who is not a member is kept from locking themselves out.
+    let r = app
+        .post_htmx(&format!("/incidents/{KEY}/access"), &[("restricted", "on")])
+        .await;
+    assert!(
+        r.text.contains("add yourself as a member first"),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.store.is_restricted(&k).await.unwrap(), Some(false));
+    app.post_htmx(&format!("/incidents/{KEY}/members"), &[("name", "ic")])
+        .await;
+    let r = app
+        .post_htmx(&format!("/incidents/{KEY}/members"), &[("name", "viewer")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text
+            .contains(r#"<span class="member-name">viewer</span>"#)
+    );
+    let r = app
+        .post_htmx(&format!("/incidents/{KEY}/access"), &[("restricted", "on")])
+        .await;
+    assert!(r.text.contains("Open to all readers"));
+    assert_eq!(app.store.is_restricted(&k).await.unwrap(), Some(true));
+    // The member still reads it.
+    assert_eq!(app.page(KEY, &app.viewer).await.status, StatusCode::OK);
+
+    let r = app
+        .post_htmx(&format!("/incidents/{KEY}/members/viewer/delete"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        !r.text
+            .contains(r#"<span class="member-name">viewer</span>"#)
+    );
+    assert_eq!(
+        app.page(KEY, &app.viewer).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A viewer cannot post to the access forms.
+    let r = app
+        .send(
+            Method::POST,
+            &format!("/incidents/{KEY}/access"),
+            &app.viewer,
+            Some(""),
+            true,
+        )
+        .await;
+    assert!(matches!(
+        r.status,
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+    assert_eq!(app.store.is_restricted(&k).await.unwrap(), Some(true));
+}

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use debrief_core::PostMortem;
+use debrief_core::access::UserRole;
 use debrief_store::StoreError;
 use serde::Deserialize;
 
@@ -123,8 +124,29 @@ pub async fn set_restricted(
     Form(form): Form<RestrictForm>,
 ) -> Result<Response, PageError> {
     let on = !form.restricted.is_empty();
+    let k = key(&raw)?;
     let ctx = caller.ctx(state.clock.now());
-    let done = state.store.set_restricted(&key(&raw)?, on, &ctx).await;
+    // Restricting locks out everyone but members, admins and auditors: a
+    // commander who is not a member would lose the incident they just
+    // restricted, so they are asked to add themselves first.
+    let sees_all = matches!(caller.principal.role, UserRole::Admin | UserRole::Auditor);
+    let done = if on
+        && !sees_all
+        && !state
+            .store
+            .members(&k)
+            .await?
+            .contains(&caller.principal.name)
+    {
+        let mut errs = FieldErrors::default();
+        errs.push(
+            "name",
+            "add yourself as a member first: restricting would otherwise lock you out",
+        );
+        Err(super::form::invalid(&errs))
+    } else {
+        state.store.set_restricted(&k, on, &ctx).await
+    };
     let result = after(&state, &raw, done).await?;
     let sub = Submission::new(Part::Access, String::new(), Input::Nothing);
     answer(&state, &caller, &headers, &raw, sub, result).await
