@@ -20,6 +20,7 @@ use crate::incident::{
     AttackTechnique, Impact, IncidentKey, IncidentStatus, Lifecycle, Participant, PostmortemStatus,
     PostmortemType, Severity, SeverityChange,
 };
+use crate::review::Review;
 use crate::time::utc_opt;
 use crate::timeline::TimelineEntry;
 
@@ -115,6 +116,10 @@ pub struct PostMortem {
     /// Lessons learned.
     #[serde(default)]
     pub lessons: Vec<Lesson>,
+    /// The review: meeting agenda, process facts, checklist ticks and
+    /// acknowledged coach findings.
+    #[serde(default, skip_serializing_if = "Review::is_empty")]
+    pub review: Review,
     /// Version, raised by every write; a write naming an older one is refused.
     #[serde(default)]
     pub version: i64,
@@ -205,6 +210,7 @@ impl PostMortem {
             seen(&mut errs, p.clone(), l.id);
             errs.0.extend(l.validate().nest(&p).0);
         }
+        errs.0.extend(self.review.validate().nest("review").0);
         let base = self.horizon_base();
         let mut numbers = HashSet::new();
         for (i, a) in self.action_items.iter().enumerate() {
@@ -508,6 +514,7 @@ impl NewIncident {
             action_items: Vec::new(),
             communications: Communications::default(),
             lessons: Vec::new(),
+            review: Review::default(),
             version: 0,
             created_at: None,
             updated_at: None,

@@ -25,6 +25,7 @@ pub mod input;
 pub mod meeting;
 pub mod metrics;
 pub mod process;
+pub mod review;
 pub mod sla;
 pub mod time;
 pub mod timeline;
@@ -44,4 +45,5 @@ pub use incident::{
     AttackTechnique, Impact, IncidentKey, IncidentStatus, Lifecycle, Participant, PostmortemStatus,
     PostmortemType, Role, Severity, SeverityChange,
 };
+pub use review::{Acknowledgement, Review};
 pub use timeline::{Fact, Phase, TimelineEntry};

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use debrief_core::document::Findings;
 use debrief_core::{
     ActionItem, Addresses, Area, Communications, Fact, Finding, FindingKind, Fishbone,
-    FishboneCause, FiveWhys, FmeaRow, Impact, IncidentKey, Lesson, Lifecycle, PostMortem,
+    FishboneCause, FiveWhys, FmeaRow, Impact, IncidentKey, Lesson, Lifecycle, PostMortem, Review,
     RootCause, Score, TimelineEntry,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -99,6 +99,7 @@ pub(crate) fn incident_row(
         fishbone_effect: Set(doc.fishbone.effect.clone()),
         fishbone_categories: Set(to_json(&doc.fishbone.categories)?),
         communications: Set(to_json(&doc.communications)?),
+        review: Set(to_json(&doc.review)?),
         version: Set(version),
         // Restriction is managed by `Store::set_restricted`, never by a
         // document write: an edit or import must not lift it by accident.
@@ -161,6 +162,7 @@ pub(crate) fn incident_doc(m: incidents::Model) -> Result<PostMortem, StoreError
         action_items: Vec::new(),
         communications: from_json::<Communications>(m.communications, T, "communications")?,
         lessons: Vec::new(),
+        review: from_json::<Review>(m.review, T, "review")?,
         version: m.version,
         created_at: Some(m.created_at),
         updated_at: Some(m.updated_at),

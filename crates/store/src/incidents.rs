@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Utc};
-use debrief_core::{ActionStatus, FindingKind};
+use debrief_core::{ActionStatus, FindingKind, PostmortemStatus};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
@@ -649,6 +649,40 @@ impl Store {
         Ok(Page { items, total })
     }
 
+    /// How many incidents other than `key` share `category` and were
+    /// detected (or, lacking a detection time, created) in the `days` days
+    /// before `before`: the coach's "same category recurring" count.
+    /// Restricted incidents are counted too; only the number is revealed.
+    pub async fn category_count_before(
+        &self,
+        key: &IncidentKey,
+        category: &str,
+        before: DateTime<Utc>,
+        days: i64,
+    ) -> Result<usize, StoreError> {
+        let since = before - chrono::Duration::days(days);
+        let n = incidents::Entity::find()
+            .filter(incidents::Column::Category.eq(category))
+            .filter(incidents::Column::Key.ne(key.as_str()))
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(incidents::Column::DetectedAt.gte(since))
+                            .add(incidents::Column::DetectedAt.lt(before)),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(incidents::Column::DetectedAt.is_null())
+                            .add(incidents::Column::CreatedAt.gte(since))
+                            .add(incidents::Column::CreatedAt.lt(before)),
+                    ),
+            )
+            .count(&self.db)
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
     /// Changes the header of an incident. A severity change is recorded in
     /// the severity history at `now`.
     ///
@@ -666,6 +700,7 @@ impl Store {
         let old = find_header(&txn, key)
             .await?
             .ok_or_else(|| StoreError::incident_not_found(key))?;
+        let was_published = old.postmortem_status == PostmortemStatus::Published.as_str();
         let before_json = header_json(&convert::incident_doc(old)?);
         let header = bump(&txn, key, expected.or(patch.version), now).await?;
         let before = header.version - 1;
@@ -677,10 +712,29 @@ impl Store {
         }
         let id = header.id;
         let created_at = header.created_at;
+        // Publishing is gated on the whole document (see
+        // `debrief_core::review::publish_blockers`), so only then are the
+        // sections read.
+        let publishing = patch.postmortem_status == Some(PostmortemStatus::Published)
+            && !was_published;
+        let full = match publishing {
+            true => Some(load_document(&txn, header.clone()).await?),
+            false => None,
+        };
         let mut doc = convert::incident_doc(header)?;
         let old_category = doc.category.clone();
-        doc.apply(patch, now);
+        doc.apply(patch.clone(), now);
         let mut errs = doc.validate_header();
+        if let Some(mut full) = full {
+            full.apply(patch, now);
+            let blockers = debrief_core::review::publish_blockers(&full, now.date_naive());
+            if !blockers.is_empty() {
+                errs.push(
+                    "postmortem_status",
+                    format!("cannot publish yet: {}", blockers.join("; ")),
+                );
+            }
+        }
         if let Some(c) = &doc.category
             && doc.category != old_category
             && !c.trim().is_empty()

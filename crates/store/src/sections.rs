@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use debrief_core::{Addresses, FindingKind, Fishbone, StatusChange, ValidationErrors};
+use debrief_core::{Addresses, FindingKind, Fishbone, Review, StatusChange, ValidationErrors};
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -756,6 +756,44 @@ impl Store {
             ctx,
             "communications.update",
             &part_object(key, "communications"),
+            before_json,
+            Some(after_json),
+        )
+        .await
+    }
+
+    /// Replaces the review record (agenda, process facts, checklist ticks,
+    /// acknowledgements) after checking it. Audited as `review.update`.
+    pub async fn set_review(
+        &self,
+        key: &IncidentKey,
+        review: Review,
+        expected: Option<i64>,
+        ctx: &Ctx,
+    ) -> Result<PostMortem, StoreError> {
+        StoreError::check(review.validate().nest("review"))?;
+        let txn = self.write_txn().await?;
+        let header = bump(&txn, key, expected, ctx.now).await?;
+        let iid = header.id;
+        let before_json = convert::incident_doc(header)
+            .map(|d| audit::json(&d.review))
+            .ok();
+        let after_json = audit::json(&review);
+        incidents::Entity::update_many()
+            .col_expr(
+                incidents::Column::Review,
+                Expr::value(convert::to_json(&review)?),
+            )
+            .filter(incidents::Column::Id.eq(iid))
+            .exec(&txn)
+            .await?;
+        let after = current(&txn, iid).await?;
+        commit_audited(
+            txn,
+            after,
+            ctx,
+            "review.update",
+            &part_object(key, "review"),
             before_json,
             Some(after_json),
         )

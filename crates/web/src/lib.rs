@@ -68,6 +68,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Rendered documents by key and version.
     pub documents: cache::DocumentCache,
+    /// Response targets and process deadlines for guided reviews.
+    pub guide: Arc<debrief_core::review::Guide>,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             require_admin_mfa: true,
             secure_cookies: false,
             documents: cache::DocumentCache::default(),
+            guide: Arc::default(),
         }
     }
 }

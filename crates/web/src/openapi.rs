@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{access, audit, auth, categories, health, incidents, sections, tokens, users};
+use crate::api::{
+    access, audit, auth, categories, health, incidents, review, sections, tokens, users,
+};
 
 /// The API's description, assembled from the handlers' annotations.
 #[derive(OpenApi)]
@@ -19,6 +21,7 @@ use crate::api::{access, audit, auth, categories, health, incidents, sections, t
         incidents::list, incidents::create, incidents::get, incidents::patch, incidents::delete, incidents::markdown,
         access::get, access::set_restricted, access::add_member, access::remove_member,
         sections::add, sections::update, sections::remove, sections::reorder, sections::fishbone, sections::communications,
+        review::get, review::put, review::checks, review::acknowledge, review::agenda_md, review::agenda_ics, review::fishbone_svg,
     ),
     components(schemas(crate::error::ErrorBody, debrief_core::PostMortem)),
     modifiers(&Security),
@@ -27,6 +30,7 @@ use crate::api::{access, audit, auth, categories, health, incidents, sections, t
         (name = "incidents", description = "Incidents and their whole post-mortem"),
         (name = "sections", description = "Timeline, analysis, findings, action items, communications and lessons"),
         (name = "access", description = "Restricted incidents and their members"),
+        (name = "review", description = "The guided review: response measures and targets, process deadlines, checklist, meeting agenda, and the coach's findings"),
         (name = "auth", description = "Signing in, the second factor, one's own account"),
         (name = "tokens", description = "API tokens"),
         (name = "users", description = "Users and roles"),

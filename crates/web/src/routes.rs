@@ -22,7 +22,9 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{access, audit, auth, categories, health, incidents, sections, tokens, users};
+use crate::api::{
+    access, audit, auth, categories, health, incidents, review, sections, tokens, users,
+};
 use crate::auth::{Caller, Credentials, RequestMeta, Via, credentials, is_unsafe};
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
@@ -122,6 +124,13 @@ table! {
     PUT "/api/v1/incidents/{key}/access" => access::set_restricted, Incident(ManageMembers);
     POST "/api/v1/incidents/{key}/members" => access::add_member, Incident(ManageMembers);
     DELETE "/api/v1/incidents/{key}/members/{name}" => access::remove_member, Incident(ManageMembers);
+    GET "/api/v1/incidents/{key}/review" => review::get, Incident(ReadIncident);
+    PUT "/api/v1/incidents/{key}/review" => review::put, Incident(EditIncident);
+    GET "/api/v1/incidents/{key}/checks" => review::checks, Incident(ReadIncident);
+    POST "/api/v1/incidents/{key}/acknowledgements" => review::acknowledge, Incident(EditIncident);
+    GET "/api/v1/incidents/{key}/agenda.md" => review::agenda_md, Incident(ReadIncident);
+    GET "/api/v1/incidents/{key}/agenda.ics" => review::agenda_ics, Incident(ReadIncident);
+    GET "/api/v1/incidents/{key}/fishbone.svg" => review::fishbone_svg, Incident(ReadIncident);
     PUT "/api/v1/incidents/{key}/fishbone" => sections::fishbone, Incident(EditIncident);
     PUT "/api/v1/incidents/{key}/communications" => sections::communications, Incident(EditIncident);
     POST "/api/v1/incidents/{key}/{section}" => sections::add, Incident(EditIncident);

@@ -85,6 +85,29 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
             "/api/v1/incidents/{key}/markdown",
             OnIncident(READERS),
         ),
+        ("GET", "/api/v1/incidents/{key}/review", OnIncident(READERS)),
+        ("PUT", "/api/v1/incidents/{key}/review", OnIncident(EDITORS)),
+        ("GET", "/api/v1/incidents/{key}/checks", OnIncident(READERS)),
+        (
+            "POST",
+            "/api/v1/incidents/{key}/acknowledgements",
+            OnIncident(EDITORS),
+        ),
+        (
+            "GET",
+            "/api/v1/incidents/{key}/agenda.md",
+            OnIncident(READERS),
+        ),
+        (
+            "GET",
+            "/api/v1/incidents/{key}/agenda.ics",
+            OnIncident(READERS),
+        ),
+        (
+            "GET",
+            "/api/v1/incidents/{key}/fishbone.svg",
+            OnIncident(READERS),
+        ),
         ("GET", "/api/v1/incidents/{key}/access", OnIncident(READERS)),
         (
             "PUT",
@@ -341,6 +364,18 @@ impl Fixture {
             )
             .await
             .unwrap();
+        // A scheduled meeting, so the calendar export has a start.
+        let doc = self.store.get(&key).await.unwrap();
+        let mut agenda = debrief_core::meeting::Agenda::default_for(&doc);
+        agenda.starts_at = Some(self.ctx.now);
+        let review = debrief_core::Review {
+            agenda: Some(agenda),
+            ..Default::default()
+        };
+        self.store
+            .set_review(&key, review, None, &self.ctx)
+            .await
+            .unwrap();
         self.store
             .set_restricted(&key, true, &self.ctx)
             .await
@@ -474,6 +509,10 @@ impl Fixture {
             ("POST", "/api/v1/categories") => Some(json!({"name": format!("Category {n}")})),
             ("POST", "/api/v1/incidents") => Some(json!({"title": "New", "severity": "low"})),
             ("PATCH", "/api/v1/incidents/{key}") => Some(json!({"title": "Changed"})),
+            ("PUT", "/api/v1/incidents/{key}/review") => Some(json!({})),
+            ("POST", "/api/v1/incidents/{key}/acknowledgements") => Some(
+                json!({"rule": "pitfall-no-primary-cause", "field": "root_causes", "reason": "Later"}),
+            ),
             ("PUT", "/api/v1/incidents/{key}/access") => Some(json!({"restricted": true})),
             ("POST", "/api/v1/incidents/{key}/members") => Some(json!({"name": "u-viewer"})),
             ("PUT", "/api/v1/incidents/{key}/fishbone") => {
@@ -627,7 +666,8 @@ fn expected_status(
             | "/api/v1/users"
             | "/api/v1/categories"
             | "/api/v1/incidents"
-            | "/api/v1/incidents/{key}/{section}",
+            | "/api/v1/incidents/{key}/{section}"
+            | "/api/v1/incidents/{key}/acknowledgements",
         ) => StatusCode::CREATED,
         ("DELETE", _) | ("POST", "/api/v1/auth/logout") => StatusCode::NO_CONTENT,
         // A page's successful form post redirects (post/redirect/get),

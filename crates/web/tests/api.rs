@@ -753,3 +753,194 @@ async fn a_body_over_the_limit_is_refused_with_413_before_it_is_parsed() {
     assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "too_large", None);
     assert_eq!(app.get("/api/v1/incidents").await.body["total"], 0);
 }
+
+/// The guided review story: measures, targets, deadlines, checklist,
+/// agenda, and the coach gating publication.
+async fn guided_review_story(app: &App) {
+    app.load_demo_incident("INC-2025-1128").await;
+    let base = "/api/v1/incidents/INC-2025-1128";
+    let r = app.get(&format!("{base}/review")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let b = &r.body;
+    let respond = b["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["measure"] == "time_to_respond")
+        .unwrap_or_else(|| panic!("no time_to_respond in {}", b["measures"]));
+    assert_eq!(respond["value_seconds"], 300, "{respond}");
+    let sla = b["sla"].as_array().unwrap();
+    let respond_sla = sla.iter().find(|s| s["measure"] == "respond").unwrap();
+    assert_eq!(respond_sla["met"], true);
+    assert_eq!(b["deadlines"].as_array().unwrap().len(), 5);
+    assert_eq!(b["steps"].as_array().unwrap().len(), 6);
+    assert_eq!(b["agenda"]["items"].as_array().unwrap().len(), 8);
+    assert_eq!(b["agenda_saved"], false);
+    assert!(!b["ground_rules"].as_array().unwrap().is_empty());
+    assert!(
+        b["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "blocking" && f["rule"] != "blame"),
+        "{}",
+        b["findings"]
+    );
+
+    // The record: agenda, facts, hand ticks; validated; versioned.
+    let version = app.version("INC-2025-1128").await;
+    let bad = json!({"checklist": ["no-such-item"]});
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("{base}/review"),
+            Some(&bad.to_string()),
+            &[("if-match", &format!("\"{version}\""))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("review.checklist"), "{}", r.text);
+    let mut agenda = b["agenda"].clone();
+    agenda["starts_at"] = json!("2025-12-02T14:00:00Z");
+    let good = json!({
+        "agenda": agenda,
+        "facts": {"meeting_scheduled_at": "2025-11-29T10:00:00Z"},
+        "checklist": ["invite-stakeholders"],
+    });
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("{base}/review"),
+            Some(&good.to_string()),
+            &[("if-match", &format!("\"{version}\""))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["agenda_saved"], true);
+    let ticked = r.body["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "invite-stakeholders")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (ticked["done"].clone(), ticked["auto"].clone()),
+        (json!(true), json!(false))
+    );
+    let r = app
+        .send(
+            Method::PUT,
+            &format!("{base}/review"),
+            Some(&good.to_string()),
+            &[("if-match", &format!("\"{version}\""))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
+    let doc = app.get(base).await.body;
+    assert_eq!(doc["review"]["checklist"], json!(["invite-stakeholders"]));
+
+    let r = app.get(&format!("{base}/agenda.ics")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(r.text.contains("DTSTART:20251202T140000Z"));
+    let r = app.get(&format!("{base}/agenda.md")).await;
+    assert!(r.text.contains("Blameless") || r.text.contains("blameless"));
+    let r = app.get(&format!("{base}/fishbone.svg")).await;
+    assert_eq!(r.headers["content-type"], "image/svg+xml");
+    assert!(r.text.starts_with("<svg"));
+
+    // Publishing is gated; a blocking finding is acknowledged with who and why.
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            json!({"key": "GATE-1", "title": "Gate", "severity": "low"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let gate = "/api/v1/incidents/GATE-1";
+    let publish = r#"{"postmortem_status": "published"}"#;
+    let r = app.send(Method::PATCH, gate, Some(publish), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("pitfall-no-timeline"), "{}", r.text);
+    for (section, item) in [
+        (
+            "timeline",
+            json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "detection", "title": "Alert"}),
+        ),
+        (
+            "root_causes",
+            json!({"kind": "primary", "title": "Human error"}),
+        ),
+        (
+            "action_items",
+            json!({"title": "Require review of firewall changes in the change tool",
+                "owner": "Dana", "due": "2026-01-31", "priority": "high", "status": "planned",
+                "success_criteria": [{"text": "100% of changes reviewed in January"}]}),
+        ),
+    ] {
+        let r = app.post(&format!("{gate}/{section}"), item).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let r = app.get(&format!("{gate}/checks")).await;
+    assert_eq!(r.body["open_blocking"], 1, "{}", r.text);
+    let finding = r.body["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["severity"] == "blocking")
+        .unwrap()
+        .clone();
+    assert_eq!(finding["rule"], "superficial-cause");
+    let r = app.send(Method::PATCH, gate, Some(publish), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("superficial-cause"), "{}", r.text);
+
+    let r = app
+        .post(
+            &format!("{gate}/acknowledgements"),
+            json!({"rule": "blame", "field": "title", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = app
+        .post(
+            &format!("{gate}/acknowledgements"),
+            json!({"rule": "superficial-cause", "field": finding["field"], "reason": "  "}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = app
+        .post(
+            &format!("{gate}/acknowledgements"),
+            json!({"rule": "superficial-cause", "field": finding["field"],
+                "reason": "Placeholder until the 5 Whys session on Monday"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ack = &r.body["review"]["acknowledgements"][0];
+    assert_eq!(ack["by"], "ic");
+    assert_eq!(
+        ack["reason"],
+        "Placeholder until the 5 Whys session on Monday"
+    );
+    let r = app.send(Method::PATCH, gate, Some(publish), &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["postmortem_status"], "published");
+}
+
+#[tokio::test]
+async fn the_guided_review_computes_stores_and_gates_publication() {
+    guided_review_story(&App::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn the_guided_review_holds_on_postgresql_too() {
+    let Some(store) = debrief_store::testing::postgres_store().await else {
+        eprintln!("skipped: DEBRIEF_TEST_PG not set");
+        return;
+    };
+    let app = App::new(store.clone()).await;
+    guided_review_story(&app).await;
+    debrief_store::testing::drop_postgres_store(store).await;
+}

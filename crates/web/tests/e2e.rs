@@ -825,3 +825,599 @@ async fn an_action_item_status_chosen_in_the_table_is_saved() {
     assert_eq!(shown, json!(choice));
     browser.finish().await;
 }
+
+/// The cells' texts of each row of the tables in `main` (the admin pages
+/// have one), one array per row.
+async fn table_rows(browser: &Browser) -> Vec<Vec<String>> {
+    let rows = browser
+        .js(
+            "return [...document.querySelectorAll('main table tbody tr')] \
+             .map(r => [...r.cells].map(c => c.innerText.trim()))",
+        )
+        .await;
+    serde_json::from_value(rows).expect("rows of cell texts")
+}
+
+/// The row of `rows` whose first cell is `first` (a user's name, possibly
+/// followed by a badge).
+fn row_of<'a>(rows: &'a [Vec<String>], first: &str) -> Option<&'a Vec<String>> {
+    rows.iter().find(|r| {
+        r.first()
+            .is_some_and(|c| c == first || c.starts_with(&format!("{first} ")))
+    })
+}
+
+#[tokio::test]
+async fn admin_pages_in_the_browser() {
+    let Some((app, browser)) = start("admin").await else {
+        return;
+    };
+    // Someone else's token, for the admin to revoke.
+    let (_, carl_secret) = app
+        .store
+        .create_token(
+            CONTRIBUTOR,
+            "nightly export",
+            Scope::Read,
+            Some(30),
+            &debrief_store::Ctx::system(chrono::Utc::now()),
+        )
+        .await
+        .expect("create a token");
+    let carl_token = carl_secret.expose().to_owned();
+    let (status, _) = app
+        .api(Method::GET, "/api/v1/incidents", &carl_token, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "the fresh token does not work");
+
+    sign_in(&app, &browser, ADMIN).await;
+    browser.goto(&app.url("/admin")).await;
+    for page in ["/admin/users", "/admin/tokens", "/admin/audit"] {
+        browser.wait_for(&format!(r#"main a[href="{page}"]"#)).await;
+    }
+
+    // Users: create one through the form.
+    browser.click(r#"main a[href="/admin/users"]"#).await;
+    browser.wait_for_path("/admin/users").await;
+    browser.fill("#user-name", "dora").await;
+    browser
+        .wait_for("#user-role")
+        .await
+        .select_by_value("contributor")
+        .await
+        .unwrap();
+    browser
+        .fill("#user-password", "granite lanterns hum at dusk")
+        .await;
+    browser
+        .click_and_wait_for_load(r#"form[action="/admin/users"] button[type="submit"]"#)
+        .await;
+    assert_eq!(browser.path().await, "/admin/users");
+    assert_eq!(browser.count(".field-error").await, 0, "the form refused");
+    let rows = table_rows(&browser).await;
+    let dora = row_of(&rows, "dora").unwrap_or_else(|| panic!("no row for dora in {rows:?}"));
+    assert_eq!(dora[2], "Enabled", "{dora:?}");
+    let role = browser
+        .js(r#"return document.querySelector('form[action="/admin/users/dora/role"] select').value"#)
+        .await;
+    assert_eq!(role, json!("contributor"));
+
+    // Change the role through the row's form.
+    browser
+        .wait_for(r#"form[action="/admin/users/dora/role"] select"#)
+        .await
+        .select_by_value("incident_commander")
+        .await
+        .unwrap();
+    browser
+        .click_and_wait_for_load(r#"form[action="/admin/users/dora/role"] button[type="submit"]"#)
+        .await;
+    let role = browser
+        .js(r#"return document.querySelector('form[action="/admin/users/dora/role"] select').value"#)
+        .await;
+    assert_eq!(
+        role,
+        json!("incident_commander"),
+        "the page after the change"
+    );
+    let stored = app.store.user_by_name("dora").await.unwrap().expect("dora");
+    assert_eq!(
+        stored.role,
+        debrief_core::access::UserRole::IncidentCommander
+    );
+
+    // Disable, then enable again.
+    browser
+        .click_and_wait_for_load(
+            r#"form[action="/admin/users/dora/disable"] button[type="submit"]"#,
+        )
+        .await;
+    let rows = table_rows(&browser).await;
+    let dora = row_of(&rows, "dora").expect("a row for dora");
+    assert_eq!(dora[2], "Disabled", "{dora:?}");
+    assert_eq!(
+        browser
+            .count(r#"form[action="/admin/users/dora/enable"]"#)
+            .await,
+        1
+    );
+    assert!(
+        app.store
+            .user_by_name("dora")
+            .await
+            .unwrap()
+            .expect("dora")
+            .disabled
+    );
+    browser.screenshot("users").await;
+    browser
+        .click_and_wait_for_load(r#"form[action="/admin/users/dora/enable"] button[type="submit"]"#)
+        .await;
+    let rows = table_rows(&browser).await;
+    let dora = row_of(&rows, "dora").expect("a row for dora");
+    assert_eq!(dora[2], "Enabled", "{dora:?}");
+    assert_eq!(
+        browser
+            .count(r#"form[action="/admin/users/dora/disable"]"#)
+            .await,
+        1
+    );
+    // The admin cannot disable themselves: no button on their own row.
+    assert_eq!(
+        browser
+            .count(&format!(r#"form[action="/admin/users/{ADMIN}/disable"]"#))
+            .await,
+        0
+    );
+
+    // Tokens: carl's token is listed and revoked with its button.
+    browser.goto(&app.url("/admin/tokens")).await;
+    let rows = table_rows(&browser).await;
+    let row = rows
+        .iter()
+        .find(|r| r[0] == CONTRIBUTOR && r[1] == "nightly export")
+        .unwrap_or_else(|| panic!("carl's token is not listed: {rows:?}"));
+    assert_eq!(row[2], "Read", "{row:?}");
+    assert_eq!(row[6], "Active", "{row:?}");
+    let revoke = browser
+        .js(
+            r#"return [...document.querySelectorAll('main table tbody tr')]
+            .find(r => r.cells[1].innerText.trim() === 'nightly export')
+            .querySelector('form[action$="/revoke"]').getAttribute('action')"#,
+        )
+        .await;
+    let revoke = revoke.as_str().expect("a revoke form").to_owned();
+    browser
+        .click_and_wait_for_load(&format!(r#"form[action="{revoke}"] button[type="submit"]"#))
+        .await;
+    assert_eq!(browser.path().await, "/admin/tokens");
+    let rows = table_rows(&browser).await;
+    let row = rows
+        .iter()
+        .find(|r| r[1] == "nightly export")
+        .expect("the revoked token is still listed");
+    assert_eq!(row[6], "Revoked", "{row:?}");
+    assert_eq!(
+        browser.count(&format!(r#"form[action="{revoke}"]"#)).await,
+        0,
+        "a revoked token still has a Revoke button"
+    );
+    let (status, _) = app
+        .api(Method::GET, "/api/v1/incidents", &carl_token, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the revoked token works");
+    browser.screenshot("tokens").await;
+
+    // Audit: the chain is intact and the changes above are in it.
+    browser.goto(&app.url("/admin/audit")).await;
+    let status = browser
+        .wait_for(".chain-status")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(status.starts_with("Chain intact: "), "{status}");
+    let rows = table_rows(&browser).await;
+    let actions_on = |rows: &[Vec<String>], object: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r[4] == object)
+            .map(|r| r[3].clone())
+            .collect()
+    };
+    assert_eq!(
+        actions_on(&rows, "user:dora"),
+        ["user.enable", "user.disable", "user.role", "user.create"],
+        "newest first"
+    );
+    assert!(
+        rows.iter().any(|r| r[2] == ADMIN && r[3] == "token.revoke"),
+        "no token.revoke by {ADMIN}: {rows:?}"
+    );
+    // Entries the filter below must leave out: the admin's own sign-in,
+    // and the users the test set-up created as `system`.
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == ADMIN && r[3] == "login.success"),
+        "no login.success by {ADMIN}: {rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "system" && r[3] == "user.create"),
+        "no user.create by system: {rows:?}"
+    );
+    browser.fill("#f-actor", ADMIN).await;
+    browser.fill("#f-action", "user.").await;
+    browser
+        .click_and_wait_for_load(r#"form[action="/admin/audit"] button[type="submit"]"#)
+        .await;
+    let query = browser
+        .client
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        query.contains(&format!("actor={ADMIN}")) && query.contains("action=user."),
+        "{query}"
+    );
+    let rows = table_rows(&browser).await;
+    let shown: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r[2].as_str(), r[3].as_str(), r[4].as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (ADMIN, "user.enable", "user:dora"),
+            (ADMIN, "user.disable", "user:dora"),
+            (ADMIN, "user.role", "user:dora"),
+            (ADMIN, "user.create", "user:dora"),
+        ],
+        "the filtered trail"
+    );
+    // The filters are kept in the form, and the chain is checked as a whole.
+    assert_eq!(
+        browser
+            .js("return [document.getElementById('f-actor').value, document.getElementById('f-action').value]")
+            .await,
+        json!([ADMIN, "user."])
+    );
+    let status = browser
+        .wait_for(".chain-status")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(status.starts_with("Chain intact: "), "{status}");
+    browser.screenshot("audit").await;
+    browser.finish().await;
+}
+
+/// A section's item texts in page order (`css` selects the text of each).
+async fn texts(browser: &Browser, css: &str) -> Vec<String> {
+    let v = browser
+        .js(&format!(
+            "return [...document.querySelectorAll({})].map(e => e.textContent.trim())",
+            json!(css)
+        ))
+        .await;
+    serde_json::from_value(v).expect("texts")
+}
+
+/// Fails when a save conflicted or the page was loaded anew since
+/// [`Browser::mark_page`]: every form below is meant to swap its section
+/// in place.
+async fn assert_saved_in_place(browser: &Browser, step: &str) {
+    if browser.count(".alert.conflict").await != 0 {
+        browser.fail(&format!("{step}: the save conflicted")).await;
+    }
+    if !browser.still_same_page().await {
+        browser
+            .fail(&format!("{step}: the page was reloaded instead of swapped"))
+            .await;
+    }
+}
+
+/// Scrolls the element matching `css` to the top of the window, with a
+/// little room above it.
+async fn scroll_to(browser: &Browser, css: &str) {
+    browser
+        .js(&format!(
+            "document.querySelector({}).scrollIntoView(); window.scrollBy(0, -24); return null",
+            json!(css)
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn incident_page_edit_forms_in_the_browser() {
+    let Some((app, browser)) = start("incident-edit").await else {
+        return;
+    };
+    let page = app.url(&format!("/incidents/{DEMO_KEY}"));
+    sign_in(&app, &browser, ADMIN).await;
+    browser.goto(&page).await;
+    browser.wait_for("#overview").await;
+    browser.mark_page().await;
+
+    // The overview form: a new summary, shown in place.
+    let summary = "Edited in the browser: an attacker took over an admin account \
+                   through a SIM swap.";
+    browser
+        .click(r#"#overview details.add-form:has(form[action$="/overview"]) > summary"#)
+        .await;
+    browser.fill("#ov-summary", summary).await;
+    scroll_to(
+        &browser,
+        r#"#overview details.add-form:has(form[action$="/overview"])"#,
+    )
+    .await;
+    browser.screenshot("overview").await;
+    browser
+        .click(r#"#overview form[action$="/overview"] button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "the new summary in the overview",
+            &format!(
+                "return [...document.querySelectorAll('#overview p.prose')] \
+                 .some(p => p.textContent === {})",
+                json!(summary)
+            ),
+        )
+        .await;
+    assert_saved_in_place(&browser, "overview").await;
+    assert_eq!(browser.count("#overview .field-error").await, 0);
+
+    // A participant.
+    browser
+        .click(r#"#overview details.add-form:has(form[action$="/participants"]) > summary"#)
+        .await;
+    browser.fill("#pp-name", "Petra Browser").await;
+    browser.fill("#pp-team", "Quality").await;
+    browser
+        .click(r#"#overview form[action$="/participants"] button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "the participant listed",
+            "return [...document.querySelectorAll('#overview ul.participants strong')] \
+             .some(s => s.textContent === 'Petra Browser')",
+        )
+        .await;
+    assert_saved_in_place(&browser, "participant").await;
+
+    // A root cause.
+    let cause = "Browser-added: no alert on a change of the MFA phone number";
+    browser
+        .click(r#"#analysis details.add-form:has(form[action$="/root_causes"]) > summary"#)
+        .await;
+    browser.fill("#rc-title", cause).await;
+    browser
+        .fill("#rc-details", "the help desk changed it on a call")
+        .await;
+    browser
+        .click(r#"#analysis form[action$="/root_causes"] button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "the root cause listed",
+            &format!(
+                "return [...document.querySelectorAll('#analysis ul.causes strong')] \
+                 .some(s => s.textContent === {})",
+                json!(cause)
+            ),
+        )
+        .await;
+    assert_saved_in_place(&browser, "root cause").await;
+
+    // An action item's owner, through its edit panel.
+    let id = browser
+        .js("return document.querySelector('#actions table.action-items tbody tr').id")
+        .await;
+    let row = format!("#{}", id.as_str().expect("an action row id"));
+    browser.click(&format!("{row} a.edit-link")).await;
+    browser.wait_for("#action-edit .edit-panel #ae-owner").await;
+    browser.fill("#ae-owner", "Olga Owner").await;
+    // The table shows the owner with the team, when there is one.
+    let team = browser
+        .js("return document.getElementById('ae-team').value.trim()")
+        .await;
+    let shown_owner = match team.as_str().unwrap_or_default() {
+        "" => "Olga Owner".to_owned(),
+        team => format!("Olga Owner ({team})"),
+    };
+    scroll_to(&browser, "#action-edit").await;
+    browser.screenshot("actions").await;
+    browser
+        .click(r#"#action-edit form button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "the new owner in the action table",
+            &format!(
+                "const r = document.querySelector('{row}'); \
+                 return !!r && r.cells[2].textContent.trim() === {}",
+                json!(shown_owner)
+            ),
+        )
+        .await;
+    assert_saved_in_place(&browser, "action item").await;
+    assert_eq!(
+        browser.count("#action-edit .edit-panel").await,
+        0,
+        "the edit panel stayed open after saving"
+    );
+
+    // Lessons: move the first one down, then delete the last one.
+    let lessons = "#lessons ol.lessons > li > strong";
+    let before = texts(&browser, lessons).await;
+    assert!(before.len() >= 3, "lessons: {before:?}");
+    browser
+        .click(r#"#lessons ol.lessons > li:first-child button[title="Move down"]"#)
+        .await;
+    let mut expected = before.clone();
+    expected.swap(0, 1);
+    browser
+        .wait_until(
+            "the first lesson moved down",
+            &format!(
+                "return JSON.stringify([...document.querySelectorAll('{lessons}')] \
+                 .map(e => e.textContent.trim())) === {}",
+                json!(json!(expected).to_string())
+            ),
+        )
+        .await;
+    assert_saved_in_place(&browser, "lesson move").await;
+
+    let last = expected.last().expect("a last lesson").clone();
+    browser
+        .click("#lessons ol.lessons > li:last-child button.danger")
+        .await;
+    let asked = browser.accept_dialog().await;
+    assert_eq!(asked, format!("Delete “{last}”?"));
+    expected.pop();
+    browser
+        .wait_until(
+            "the last lesson deleted",
+            &format!(
+                "return JSON.stringify([...document.querySelectorAll('{lessons}')] \
+                 .map(e => e.textContent.trim())) === {}",
+                json!(json!(expected).to_string())
+            ),
+        )
+        .await;
+    assert_saved_in_place(&browser, "lesson delete").await;
+
+    // The internal summary's subject.
+    let subject = "Browser-edited: admin account compromise, what we changed";
+    browser
+        .click(r#"#communications details.add-form:has(form[action$="/communications/internal"]) > summary"#)
+        .await;
+    browser.fill("#ci-subject", subject).await;
+    browser
+        .click(r#"#communications form[action$="/communications/internal"] button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "the new subject in the internal summary",
+            &format!(
+                "return [...document.querySelectorAll('#communications article.message dd')] \
+                 .some(d => d.textContent === {})",
+                json!(subject)
+            ),
+        )
+        .await;
+    assert_saved_in_place(&browser, "internal summary").await;
+
+    // Access: make vera a member, then restrict the incident.
+    browser
+        .wait_for("#access #ac-name")
+        .await
+        .select_by_value(VIEWER)
+        .await
+        .unwrap();
+    browser
+        .click(r#"#access form[action$="/members"] button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "vera listed as a member",
+            &format!(
+                "return [...document.querySelectorAll('#access .member-name')] \
+                 .some(m => m.textContent === '{VIEWER}')"
+            ),
+        )
+        .await;
+    browser
+        .click(r#"#access form[action$="/access"] button[type="submit"]"#)
+        .await;
+    browser
+        .wait_until(
+            "the restricted badge",
+            "const b = document.querySelector('#access .badge.lock'); \
+             return !!b && b.textContent.trim() === '🔒 Restricted'",
+        )
+        .await;
+    assert_saved_in_place(&browser, "access").await;
+    assert_eq!(
+        browser
+            .js(r#"return document.querySelector('#access form[action$="/access"] button').textContent.trim()"#)
+            .await,
+        json!("Open to all readers")
+    );
+    scroll_to(&browser, "#access").await;
+    browser.screenshot("access").await;
+
+    // The restriction holds: the member reads it, a non-member does not.
+    let path = format!("/api/v1/incidents/{DEMO_KEY}");
+    let vera = app.token(VIEWER, Scope::Read).await;
+    let carl = app.token(CONTRIBUTOR, Scope::Read).await;
+    assert_eq!(
+        app.api(Method::GET, &path, &vera, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.api(Method::GET, &path, &carl, None).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Everything was stored, and shows after a reload.
+    let (_, doc) = app
+        .api(
+            Method::GET,
+            &path,
+            &app.token(ADMIN, Scope::Read).await,
+            None,
+        )
+        .await;
+    assert_eq!(doc["summary"], summary);
+    assert!(
+        doc["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Petra Browser"),
+        "{}",
+        doc["participants"]
+    );
+    assert!(
+        doc["root_causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["title"] == cause),
+        "{}",
+        doc["root_causes"]
+    );
+    let action_id = row.strip_prefix("#action-").unwrap();
+    let owner = doc["action_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == action_id)
+        .map(|a| a["owner"].clone());
+    assert_eq!(owner, Some(json!("Olga Owner")));
+    let stored: Vec<&str> = doc["lessons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored, expected);
+    assert_eq!(doc["communications"]["internal"]["subject"], subject);
+
+    browser.goto(&page).await;
+    browser.wait_for("#access .badge.lock").await;
+    assert_eq!(texts(&browser, lessons).await, expected);
+    let text = browser.body_text().await;
+    for needle in [summary, "Petra Browser", cause, "Olga Owner", subject] {
+        assert!(
+            text.contains(needle),
+            "after a reload the page lacks {needle:?}"
+        );
+    }
+    browser.finish().await;
+}

@@ -35,6 +35,7 @@ pub struct Model {
     pub fishbone_effect: Option<String>,
     pub fishbone_categories: Json,
     pub communications: Json,
+    pub review: Json,
     pub version: i64,
     pub restricted: bool,
     pub created_at: DateTimeUtc,

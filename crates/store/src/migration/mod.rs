@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261122_000002_accounts;
+mod m20261122_000003_review;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_accounts::Migration),
+            Box::new(m20261122_000003_review::Migration),
         ]
     }
 }

@@ -491,6 +491,76 @@ impl Browser {
         self.client.get_alert_text().await.ok()
     }
 
+    /// Waits (up to 10 s) for a dialog (an `hx-confirm` is a `confirm()`)
+    /// and presses its OK button; returns the dialog's text.
+    pub async fn accept_dialog(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(text) = self.open_dialog().await {
+                self.client
+                    .accept_alert()
+                    .await
+                    .unwrap_or_else(|e| panic!("accept the dialog {text:?}: {e}"));
+                return text;
+            }
+            if Instant::now() >= deadline {
+                self.fail("no dialog opened within 10 s").await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (up to 10 s) until `script` (the body of a function) returns
+    /// `true`; fails naming `what` and the script's last answer.
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // A script run while the next page loads may fail: try again.
+            let answer = match self.client.execute(script, vec![]).await {
+                Ok(v) => v,
+                Err(e) => Value::String(e.to_string()),
+            };
+            if answer == Value::Bool(true) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                self.fail(&format!("{what}: never happened (last answer {answer})"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Marks the page in the document itself; [`Browser::still_same_page`]
+    /// then tells whether the browser has loaded another page since (as a
+    /// form posted without htmx would).
+    pub async fn mark_page(&self) {
+        self.js("document.documentElement.dataset.e2eMark = 'kept'; return null")
+            .await;
+    }
+
+    /// Whether the page marked by [`Browser::mark_page`] is still the one
+    /// shown (no full reload or navigation since).
+    pub async fn still_same_page(&self) -> bool {
+        self.js("return document.documentElement.dataset.e2eMark === 'kept'")
+            .await
+            == Value::Bool(true)
+    }
+
+    /// Clicks the element matching `css` (a button that posts a form) and
+    /// waits (up to 10 s) until the browser has loaded the next page, so
+    /// what is checked next is not the page the click left.
+    pub async fn click_and_wait_for_load(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_until(
+            &format!("a new page after clicking {css}"),
+            "return document.readyState === 'complete' \
+                 && document.documentElement.dataset.e2eMark !== 'kept'",
+        )
+        .await;
+    }
+
     /// Sizes the window so that the page's viewport is `width` x `height`
     /// CSS pixels (the window's own frame is added on top).
     pub async fn resize(&self, width: u32, height: u32) {
