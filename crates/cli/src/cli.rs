@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use debrief_core::coach::TextKind;
 
 /// debrief: security incident post-mortems that teams learn from.
 #[derive(Debug, Parser)]
@@ -101,6 +103,100 @@ pub enum Command {
         #[command(subcommand)]
         action: DemoAction,
     },
+    /// Coach a piece of text read from standard input (needs no database).
+    #[command(long_about = LINT_ABOUT)]
+    Lint(LintArgs),
+    /// Coach one post-mortem: findings, response measures, SLA, process and checklist.
+    #[command(long_about = CHECK_ABOUT)]
+    Check(CheckArgs),
+}
+
+impl Command {
+    /// The exit code of a failure. `lint` and `check` use 1 for "findings"
+    /// so that CI can gate on them; their errors exit 2 so that a gate can
+    /// tell a finding from a failure to look (as clap's usage errors do).
+    pub fn error_exit_code(&self) -> u8 {
+        match self {
+            Command::Lint(_) | Command::Check(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+const LINT_ABOUT: &str = "\
+Coach a piece of text read from standard input (UTF-8) and print the findings as a JSON array.
+
+Each element has the fields rule, severity (info, warning or blocking), message, start, end \
+(byte offsets of the offending phrase in the input exactly as read) and suggestion. There is \
+no field path: the text stands alone. `debrief lint --rules` lists the rules.
+
+No database is opened or created.
+
+Exit codes: 0 when no finding is a warning or worse (info findings, such as hindsight prompts, \
+do not fail), 1 when there is a warning or a blocking finding, so that CI can gate on it; 2 on \
+an error (bad arguments, input that is not UTF-8).
+
+Example: echo 'The engineer failed to rotate the key.' | debrief lint";
+
+const CHECK_ABOUT: &str = "\
+Coach one stored post-mortem and show where its review stands: the coach's findings (with \
+field paths), the response measures with how each was computed, the SLA targets of its \
+severity met or missed (default targets), the post-mortem process deadlines, the six steps \
+and the completion checklist.
+
+The recurring-category pitfall counts the incidents of the same category detected (else \
+created) in the 365 days before this one. Meeting length, follow-up review and sharing are \
+not known to the CLI, so their pitfalls are not checked.
+
+--today sets the day findings, deadlines and the checklist are judged on (deadlines at 00:00 \
+UTC of that day); the default is the current UTC date and time.
+
+Exit codes: 0 when no finding blocks publishing, 1 when one does, 2 on an error (such as an \
+unknown key).";
+
+/// `debrief lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// What the text is: narrative, root-cause or action-item.
+    #[arg(long = "as", value_name = "KIND", default_value = "narrative", value_parser = text_kind_parser())]
+    pub kind: TextKind,
+    /// Print the rule table (id, severity, summary) instead of linting.
+    #[arg(long, conflicts_with = "kind")]
+    pub rules: bool,
+}
+
+/// `debrief check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Incident key, e.g. INC-2025-1128.
+    pub key: String,
+    /// The day to judge on, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Aligned and grouped, for people.
+    Text,
+    /// One object with the keys findings, measures, sla, deadlines, steps, checklist.
+    Json,
+}
+
+/// `--as`: clap lists the kinds in `--help` and in its error for a bad one.
+fn text_kind_parser() -> impl clap::builder::TypedValueParser<Value = TextKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(TextKind::ALL.iter().map(|k| k.as_str()))
+        .try_map(|s| s.parse::<TextKind>())
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD, e.g. 2025-12-01"))
 }
 
 /// Demo subcommands.

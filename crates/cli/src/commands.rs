@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
@@ -14,8 +15,14 @@ use debrief_store::{AuditFilter, Ctx, IncidentFilter, NewUser, Store, StoreError
 use crate::cli::{Args, AuditAction, Command, DemoAction, ExportFormat, TokenAction, UserAction};
 use crate::config::{Config, Overrides, redact};
 
-/// Runs one command to completion.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Runs one command to completion; the exit code is success unless the
+/// command has findings to report (`lint`, `check`).
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // `lint` reads standard input only: no configuration, no database, and
+    // the data folder is never created.
+    if let Command::Lint(lint) = &args.command {
+        return crate::coach::lint(lint);
+    }
     let bind = match &args.command {
         Command::Serve { bind, .. } => *bind,
         _ => None,
@@ -64,8 +71,13 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
-    match command {
+async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    let done = match command {
+        Command::Lint(lint) => return crate::coach::lint(&lint),
+        Command::Check(check) => {
+            let guide = config.guide()?;
+            return crate::coach::check(&open(&config).await?, &guide, &check).await;
+        }
         Command::Serve { demo, .. } => serve(config, demo).await,
         Command::Migrate => {
             open(&config).await?;
@@ -167,7 +179,8 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             println!("loaded {n} demo incidents");
             Ok(())
         }
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// Reads one document or an array of documents, naming the field at fault.
@@ -239,6 +252,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let mut state = debrief_web::AppState::new(store);
     state.secure_cookies = config.secure_cookies;
     state.require_admin_mfa = config.require_admin_mfa;
+    state.guide = std::sync::Arc::new(config.guide()?);
     let app = debrief_web::router(state);
     // Connection info gives handlers the peer address for the audit trail
     // and the per-address login throttle.

@@ -30,6 +30,13 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Admins must set up TOTP before doing anything else.
     pub require_admin_mfa: bool,
+    /// Response targets per severity (`[sla.critical]` `respond_minutes = 15`...).
+    #[serde(default)]
+    pub sla: debrief_core::sla::SlaTargets,
+    /// Post-mortem process deadlines from the close (`[process]`
+    /// `hold_meeting_days = 7`...).
+    #[serde(default)]
+    pub process: debrief_core::process::ProcessPolicy,
 }
 
 impl Default for Config {
@@ -41,6 +48,8 @@ impl Default for Config {
             log: "info".into(),
             secure_cookies: false,
             require_admin_mfa: true,
+            sla: Default::default(),
+            process: Default::default(),
         }
     }
 }
@@ -87,6 +96,17 @@ impl Config {
         .merge(Serialized::defaults(flags))
         .extract()
         .context("reading the configuration")
+    }
+
+    /// The guided-review settings, checked.
+    pub fn guide(&self) -> anyhow::Result<debrief_core::review::Guide> {
+        let guide = debrief_core::review::Guide {
+            sla: self.sla.clone(),
+            process: self.process.clone(),
+        };
+        let errs = guide.validate();
+        anyhow::ensure!(errs.0.is_empty(), "configuration: {}", errs.summary());
+        Ok(guide)
     }
 
     /// The database URL to use, creating the data folder for the default.

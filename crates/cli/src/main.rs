@@ -2,6 +2,7 @@
 //! else lives in the modules below and in the library crates.
 
 mod cli;
+mod coach;
 mod commands;
 mod config;
 
@@ -9,11 +10,12 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Args::parse();
+    let failure = args.command.error_exit_code();
     match commands::run(args) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(failure)
         }
     }
 }

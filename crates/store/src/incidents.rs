@@ -715,8 +715,8 @@ impl Store {
         // Publishing is gated on the whole document (see
         // `debrief_core::review::publish_blockers`), so only then are the
         // sections read.
-        let publishing = patch.postmortem_status == Some(PostmortemStatus::Published)
-            && !was_published;
+        let publishing =
+            patch.postmortem_status == Some(PostmortemStatus::Published) && !was_published;
         let full = match publishing {
             true => Some(load_document(&txn, header.clone()).await?),
             false => None,
