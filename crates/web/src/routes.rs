@@ -179,6 +179,10 @@ table! {
     GET "/incidents/{key}/items/{section}/{id}/edit" => ui::incident::items::edit_form, Incident(EditIncident);
     POST "/incidents/{key}/items/{section}/{id}/delete" => ui::incident::items::delete, Incident(EditIncident);
     POST "/incidents/{key}/items/{section}/{id}/move" => ui::incident::items::move_item, Incident(EditIncident);
+    POST "/incidents/{key}/review/facts" => ui::incident::review::update_facts, Incident(EditIncident);
+    POST "/incidents/{key}/review/agenda" => ui::incident::review::update_agenda, Incident(EditIncident);
+    POST "/incidents/{key}/review/checklist/{id}" => ui::incident::review::toggle_check, Incident(EditIncident);
+    POST "/incidents/{key}/review/acknowledge" => ui::incident::review::acknowledge, Incident(EditIncident);
     POST "/incidents/{key}/access" => ui::incident::access::set_restricted, Incident(ManageMembers);
     POST "/incidents/{key}/members" => ui::incident::access::add_member, Incident(ManageMembers);
     POST "/incidents/{key}/members/{name}/delete" => ui::incident::access::remove_member, Incident(ManageMembers);

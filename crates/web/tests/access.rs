@@ -218,6 +218,22 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
             "/incidents/{key}/communications/customer",
             OnIncident(EDITORS),
         ),
+        ("POST", "/incidents/{key}/review/facts", OnIncident(EDITORS)),
+        (
+            "POST",
+            "/incidents/{key}/review/agenda",
+            OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/incidents/{key}/review/checklist/{id}",
+            OnIncident(EDITORS),
+        ),
+        (
+            "POST",
+            "/incidents/{key}/review/acknowledge",
+            OnIncident(EDITORS),
+        ),
         ("POST", "/incidents/{key}/access", OnIncident(COMMANDERS)),
         ("POST", "/incidents/{key}/members", OnIncident(COMMANDERS)),
         (
@@ -472,6 +488,8 @@ impl Fixture {
                     .await
                     .unwrap();
                 id.to_string()
+            } else if pattern.contains("/review/checklist/") {
+                "invite-stakeholders".to_owned()
             } else if pattern.ends_with("/move") {
                 let lesson = serde_json::from_value(json!({"text": "Learn"})).unwrap();
                 let (_, id) = self
@@ -577,6 +595,10 @@ impl Fixture {
                     "/incidents/{key}/items/{section}/{id}/move" => {
                         json!({"version": version, "direction": "up"})
                     }
+                    "/incidents/{key}/review/agenda" => json!({"version": version,
+                        "title": "Review", "items": "30 | Timeline\n- What we knew"}),
+                    "/incidents/{key}/review/acknowledge" => json!({"version": version,
+                        "rule": "pitfall-no-primary-cause", "field": "root_causes", "reason": "Later"}),
                     "/incidents/{key}/access" => json!({ "restricted": "on" }),
                     "/incidents/{key}/members" => json!({ "name": "u-viewer" }),
                     "/incidents/{key}/actions/{id}/status" => {

@@ -230,7 +230,10 @@ async fn overdue_action_items_are_marked_against_the_clock() {
         .iter()
         .filter(|a| a.is_overdue(today))
         .count();
-    let html = app.page(KEY, &app.editor).await.text;
+    let page = app.page(KEY, &app.editor).await.text;
+    // The action items section (the guided review has its own deadlines).
+    let start = page.find(r#"<section id="actions""#).unwrap();
+    let html = &page[start..start + page[start..].find("</section>").unwrap()];
     assert!(overdue >= 1);
     assert_eq!(html.matches(r#"class="overdue""#).count(), overdue);
     assert_eq!(html.matches(">Overdue<").count(), overdue);
@@ -1385,4 +1388,176 @@ async fn commanders_restrict_an_incident_and_manage_its_members() {
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
     assert_eq!(app.store.is_restricted(&k).await.unwrap(), Some(true));
+}
+
+#[tokio::test]
+async fn the_guided_review_is_shown_and_edited_in_place() {
+    let app = App::new().await;
+    let page = app.page(KEY, &app.editor).await.text;
+    for text in [
+        "Guided review",
+        "The six steps",
+        "Detection to response",
+        "Process deadlines",
+        "Ground rules",
+        "Schedule within 1 week of incident closure",
+    ] {
+        assert!(page.contains(text), "{text}");
+    }
+    assert!(page.contains(r#"<span class="sla-met">Met</span>"#));
+    // A viewer sees the review but none of its forms.
+    let viewer = app.page(KEY, &app.viewer).await.text;
+    assert!(viewer.contains("Guided review"));
+    assert!(!viewer.contains("/review/facts"));
+
+    let doc = app.doc(KEY).await;
+    let v = doc.version.to_string();
+    let uri = format!("/incidents/{KEY}/review/facts");
+    let r = app
+        .post_htmx(&uri, &[("version", &v), ("meeting_held_at", "tuesday")])
+        .await;
+    assert!(
+        r.text.contains(r#"id="rv-meeting_held_at-error""#),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.doc(KEY).await.version, doc.version);
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &v),
+                ("meeting_scheduled_at", "2025-11-29T10:00"),
+                ("meeting_held_at", "2025-12-01T14:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.starts_with(r#"<section id="review""#));
+    let doc = app.doc(KEY).await;
+    assert!(doc.review.facts.meeting_held_at.is_some());
+
+    // Ticking by hand, and back.
+    let tick = format!("/incidents/{KEY}/review/checklist/invite-stakeholders");
+    app.post_htmx(&tick, &[("version", &doc.version.to_string())])
+        .await;
+    let doc = app.doc(KEY).await;
+    assert!(doc.review.checklist.contains("invite-stakeholders"));
+    app.post_htmx(&tick, &[("version", &doc.version.to_string())])
+        .await;
+    let doc = app.doc(KEY).await;
+    assert!(doc.review.checklist.is_empty());
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/review/checklist/made-up"),
+            &[("version", &doc.version.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The agenda: a bad line is named; a good one is saved.
+    let agenda = format!("/incidents/{KEY}/review/agenda");
+    let v = doc.version.to_string();
+    let r = app
+        .post_htmx(
+            &agenda,
+            &[
+                ("version", &v),
+                ("title", "Review of INC-2025-1128"),
+                ("items", "- stray point\nten | Opening"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains(r#"id="ag-items-error""#), "{}", r.text);
+    assert!(r.text.contains("line 1: a point before any"));
+    let r = app
+        .post_htmx(
+            &agenda,
+            &[
+                ("version", &v),
+                ("title", "Review of INC-2025-1128"),
+                ("starts_at", "2025-12-02T14:00"),
+                (
+                    "items",
+                    "10 | Opening\n- Ground rules\n60 | Timeline\n30 | Action items",
+                ),
+                (
+                    "attendees",
+                    "Lee | note_taker\nSam | security | sam@example.com",
+                ),
+                ("facilitator", "Robin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("100 minutes"));
+    assert!(r.text.contains("agenda.ics"));
+    let saved = app.doc(KEY).await.review.agenda.unwrap();
+    assert_eq!(saved.items.len(), 3);
+    assert_eq!(saved.items[0].notes, "Ground rules");
+    assert_eq!(saved.attendees[1].email.as_deref(), Some("sam@example.com"));
+}
+
+#[tokio::test]
+async fn coach_findings_sit_next_to_their_items_and_are_accepted_with_a_reason() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let primary = doc
+        .root_causes
+        .iter()
+        .position(|c| c.kind.as_str() == "primary")
+        .unwrap();
+    let id = doc.root_causes[primary].id;
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/items/root_causes/{id}"),
+            &[
+                ("version", &doc.version.to_string()),
+                ("kind", "primary"),
+                ("title", "Human error"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text.contains(r#"class="coach-note sev-blocking""#),
+        "{}",
+        r.text
+    );
+    let page = app.page(KEY, &app.editor).await.text;
+    assert!(page.contains("Not ready to publish"));
+    let field = format!("root_causes[{primary}].title");
+
+    let doc = app.doc(KEY).await;
+    let ack = format!("/incidents/{KEY}/review/acknowledge");
+    let r = app
+        .post_htmx(
+            &ack,
+            &[
+                ("version", &doc.version.to_string()),
+                ("rule", "superficial-cause"),
+                ("field", &field),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("field-error"), "{}", r.text);
+    let r = app
+        .post_htmx(
+            &ack,
+            &[
+                ("version", &doc.version.to_string()),
+                ("rule", "superficial-cause"),
+                ("field", &field),
+                ("reason", "Being rewritten after Monday's session"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text
+            .contains("Accepted by ic at 2025-12-01 09:00 UTC: Being rewritten"),
+        "{}",
+        r.text
+    );
+    let after = app.doc(KEY).await;
+    assert_eq!(after.review.acknowledgements[0].by, "ic");
 }

@@ -59,6 +59,8 @@ pub struct ActionRow {
     pub overdue: bool,
     /// Whether its checklist is shown open.
     pub open: bool,
+    /// The coach's notes on this item.
+    pub notes: Vec<super::review::CoachNote>,
 }
 
 /// An action item form's input (add or edit), kept on error.
@@ -301,6 +303,7 @@ impl ActionsView {
                         .collect(),
                     overdue: a.is_overdue(today),
                     open: false,
+                    notes: Vec::new(),
                 }
             })
             .collect();
@@ -334,6 +337,15 @@ impl ActionsView {
             editing,
             errors,
             conflict: r.is_some_and(|r| r.conflict),
+        }
+    }
+}
+
+impl ActionsView {
+    /// Puts the coach's notes next to the items they are about.
+    pub fn annotate(&mut self, notes: &super::review::CoachNotes) {
+        for r in &mut self.rows {
+            r.notes = notes.of(&r.id);
         }
     }
 }

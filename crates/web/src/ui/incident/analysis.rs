@@ -32,6 +32,16 @@ pub struct CauseRow {
     pub first: bool,
     /// Last of its group.
     pub last: bool,
+    /// The coach's notes on this cause.
+    pub notes: Vec<super::review::CoachNote>,
+}
+
+/// A 5 Whys chain with the coach's notes on it.
+pub struct WhysRow {
+    /// The chain.
+    pub w: FiveWhys,
+    /// The coach's notes.
+    pub notes: Vec<super::review::CoachNote>,
 }
 
 /// A root-cause group (primary, contributing, systemic).
@@ -273,8 +283,8 @@ pub struct AnalysisView {
     pub can_edit: bool,
     /// The session's CSRF token for forms posted without JavaScript.
     pub csrf: String,
-    /// 5 Whys chains.
-    pub five_whys: Vec<FiveWhys>,
+    /// 5 Whys chains, each with the coach's notes.
+    pub five_whys: Vec<WhysRow>,
     /// Root causes by kind; only kinds with causes.
     pub causes: Vec<CauseGroup>,
     /// The fishbone effect.
@@ -359,6 +369,7 @@ impl AnalysisView {
                         details: nonempty(&c.details),
                         first: false,
                         last: false,
+                        notes: Vec::new(),
                     })
                     .collect();
                 ends(
@@ -488,7 +499,14 @@ impl AnalysisView {
             version: Refusal::version(r, doc.version),
             can_edit,
             csrf: String::new(),
-            five_whys: doc.five_whys.clone(),
+            five_whys: doc
+                .five_whys
+                .iter()
+                .map(|w| WhysRow {
+                    w: w.clone(),
+                    notes: Vec::new(),
+                })
+                .collect(),
             causes,
             fishbone_svg: debrief_report::svg::fishbone(&doc.fishbone, &effect),
             effect,
@@ -508,6 +526,18 @@ impl AnalysisView {
             errors,
             conflict: r.is_some_and(|r| r.conflict),
             key,
+        }
+    }
+}
+
+impl AnalysisView {
+    /// Puts the coach's notes next to the chains and causes they are about.
+    pub fn annotate(&mut self, notes: &super::review::CoachNotes) {
+        for row in &mut self.five_whys {
+            row.notes = notes.of(&row.w.id.to_string());
+        }
+        for c in self.causes.iter_mut().flat_map(|g| g.causes.iter_mut()) {
+            c.notes = notes.of(&c.id);
         }
     }
 }

@@ -36,6 +36,7 @@ mod form;
 pub mod head;
 pub mod items;
 pub mod learning;
+pub mod review;
 pub mod timeline;
 
 use askama::Template;
@@ -81,6 +82,8 @@ pub enum Part {
     Communications,
     /// Restriction and members.
     Access,
+    /// The guided review: measures, deadlines, checklist, agenda, coach.
+    Review,
 }
 
 impl Part {
@@ -96,6 +99,7 @@ impl Part {
             Part::Actions => "actions",
             Part::Communications => "communications",
             Part::Access => "access",
+            Part::Review => "review",
         }
     }
 
@@ -147,6 +151,12 @@ pub enum Input {
     Customer(comms::CustomerForm),
     /// The add-member form.
     Member(access::MemberForm),
+    /// The process facts form.
+    Facts(review::FactsForm),
+    /// The agenda form.
+    Agenda(review::AgendaForm),
+    /// An acknowledgement of a coach finding.
+    Ack(review::AckForm),
 }
 
 /// A refused write, shown in its part of the page.
@@ -238,6 +248,8 @@ pub struct IncidentPage {
     pub comms: comms::CommsView,
     /// Restriction and members, for those who manage them.
     pub access: Option<access::AccessView>,
+    /// The guided review.
+    pub review: review::ReviewView,
 }
 
 /// Builds the page, with `refused` shown in its part.
@@ -264,6 +276,7 @@ async fn page(
         actions: parts.actions,
         comms: parts.comms,
         access: parts.access,
+        review: parts.review,
     })
 }
 
@@ -277,6 +290,7 @@ struct Parts {
     actions: actions::ActionsView,
     comms: comms::CommsView,
     access: Option<access::AccessView>,
+    review: review::ReviewView,
 }
 
 impl Parts {
@@ -290,18 +304,26 @@ impl Parts {
         let today = state.clock.now().date_naive();
         let categories = state.store.categories().await?;
         let learning_refusal = about(Part::Findings).or(about(Part::Lessons));
+        let (review, notes) = review::view(state, l, about(Part::Review)).await?;
+        let mut tl = timeline::TimelineView::of(doc, l.can_edit, about(Part::Timeline));
+        let mut analysis = analysis::AnalysisView::of(doc, l.can_edit, about(Part::Analysis));
+        let mut actions = actions::ActionsView::of(doc, l.can_edit, today, about(Part::Actions));
+        tl.annotate(&notes);
+        analysis.annotate(&notes);
+        actions.annotate(&notes);
         Ok(Self {
             h: head::HeaderView::of(doc, l.restricted, l.can_edit, about(Part::Head)),
             o: head::Overview::of(doc, l, &categories, about(Part::Overview)),
-            tl: timeline::TimelineView::of(doc, l.can_edit, about(Part::Timeline)),
-            analysis: analysis::AnalysisView::of(doc, l.can_edit, about(Part::Analysis)),
+            tl,
+            analysis,
             learning: learning::LearningView::of(doc, l.can_edit, learning_refusal),
-            actions: actions::ActionsView::of(doc, l.can_edit, today, about(Part::Actions)),
+            actions,
             comms: comms::CommsView::of(doc, l.can_edit, about(Part::Communications)),
             access: match l.can_manage {
                 true => Some(access::AccessView::load(state, l, about(Part::Access)).await?),
                 false => None,
             },
+            review,
         })
     }
 
@@ -314,6 +336,7 @@ impl Parts {
             &mut self.learning.csrf,
             &mut self.actions.csrf,
             &mut self.comms.csrf,
+            &mut self.review.csrf,
         ] {
             *slot = csrf.to_owned();
         }
@@ -476,11 +499,18 @@ async fn part_html(
                 overview_oob: false,
             })
         }
-        Part::Timeline => render_str(&timeline::TimelinePartial {
-            tl: timeline::TimelineView::of(doc, l.can_edit, refused),
-        }),
-        Part::Analysis => render_str(&analysis::AnalysisPartial {
-            analysis: analysis::AnalysisView::of(doc, l.can_edit, refused),
+        Part::Timeline => {
+            let mut tl = timeline::TimelineView::of(doc, l.can_edit, refused);
+            tl.annotate(&review::view(state, l, None).await?.1);
+            render_str(&timeline::TimelinePartial { tl })
+        }
+        Part::Analysis => {
+            let mut analysis = analysis::AnalysisView::of(doc, l.can_edit, refused);
+            analysis.annotate(&review::view(state, l, None).await?.1);
+            render_str(&analysis::AnalysisPartial { analysis })
+        }
+        Part::Review => render_str(&review::ReviewPartial {
+            review: review::view(state, l, refused).await?.0,
         }),
         Part::Findings => render_str(&learning::FindingsPartial {
             learning: learning::LearningView::of(doc, l.can_edit, refused),
@@ -491,6 +521,7 @@ async fn part_html(
         Part::Actions => {
             let today = state.clock.now().date_naive();
             let mut actions = actions::ActionsView::of(doc, l.can_edit, today, refused);
+            actions.annotate(&review::view(state, l, None).await?.1);
             if let Input::Action(f) = input {
                 // Keep the row the user was working in open.
                 for r in &mut actions.rows {

@@ -60,6 +60,8 @@ pub struct EntryView {
     pub errors: FieldErrors,
     /// Whether the edit form is open (after a refused edit).
     pub open: bool,
+    /// The coach's notes on this entry.
+    pub notes: Vec<super::review::CoachNote>,
 }
 
 fn phase_choices(current: &str) -> Vec<Choice> {
@@ -93,6 +95,7 @@ impl EntryView {
             form: EntryForm::of(e, version),
             errors: FieldErrors::default(),
             open: false,
+            notes: Vec::new(),
         }
     }
 }
@@ -293,6 +296,15 @@ impl TimelineView {
             general_errors: general(&errors, |f| ENTRY_FIELDS.contains(&f)),
             errors,
             conflict: r.is_some_and(|r| r.conflict),
+        }
+    }
+}
+
+impl TimelineView {
+    /// Puts the coach's notes next to the entries they are about.
+    pub fn annotate(&mut self, notes: &super::review::CoachNotes) {
+        for e in self.phases.iter_mut().flat_map(|g| g.entries.iter_mut()) {
+            e.notes = notes.of(&e.id);
         }
     }
 }
