@@ -1561,3 +1561,74 @@ async fn coach_findings_sit_next_to_their_items_and_are_accepted_with_a_reason()
     let after = app.doc(KEY).await;
     assert_eq!(after.review.acknowledgements[0].by, "ic");
 }
+
+#[tokio::test]
+async fn an_fmea_row_is_rescored_after_its_action() {
+    let app = App::new().await;
+    let doc = app.doc(KEY).await;
+    let v = doc.version.to_string();
+    let r = app
+        .post_htmx(
+            &format!("/incidents/{KEY}/fmea"),
+            &[
+                ("version", &v),
+                ("failure_mode", "Backup codes never expire"),
+                ("severity", "9"),
+                ("occurrence", "6"),
+                ("detection", "7"),
+            ],
+        )
+        .await;
+    assert!(r.text.contains("<strong>378</strong>"), "{}", r.text);
+    let doc = app.doc(KEY).await;
+    let row = doc.fmea.last().unwrap().clone();
+    let uri = format!("/incidents/{KEY}/items/fmea/{}", row.id);
+    let edit = app
+        .send(Method::GET, &format!("{uri}/edit"), &app.editor, None, true)
+        .await;
+    assert!(edit.text.contains("Edit or re-score FMEA row"));
+    assert!(
+        edit.text
+            .contains(r#"name="severity" type="number" min="1" max="10" value="9""#)
+    );
+    // Half a re-score is refused at the missing fields.
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &doc.version.to_string()),
+                ("failure_mode", "Backup codes never expire"),
+                ("severity", "9"),
+                ("occurrence", "6"),
+                ("detection", "7"),
+                ("severity_after", "9"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text.contains(r#"id="fe-occurrence_after-error""#),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post_htmx(
+            &uri,
+            &[
+                ("version", &doc.version.to_string()),
+                ("failure_mode", "Backup codes never expire"),
+                ("severity", "9"),
+                ("occurrence", "6"),
+                ("detection", "7"),
+                ("severity_after", "9"),
+                ("occurrence_after", "2"),
+                ("detection_after", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let after = app.doc(KEY).await;
+    let row = after.fmea.iter().find(|x| x.id == row.id).unwrap();
+    assert_eq!(row.computed_rpn(), 378);
+    assert_eq!(row.computed_rpn_after(), Some(36));
+    assert!(r.text.contains(">36<"));
+}

@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use debrief_core::{FiveWhys, PostMortem, RootCause, RootCauseKind};
+use debrief_core::{FiveWhys, FmeaRow, PostMortem, RootCause, RootCauseKind, Score};
 use debrief_store::SectionItem;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -171,6 +171,135 @@ pub struct FmeaForm {
     pub current_controls: String,
     /// Recommended action.
     pub recommended_action: String,
+    /// Severity after the action (1-10), empty until re-scored.
+    pub severity_after: String,
+    /// Occurrence after the action.
+    pub occurrence_after: String,
+    /// Detection after the action.
+    pub detection_after: String,
+    /// The row this form edits (from the address, never the body); empty
+    /// for the add form.
+    #[serde(skip)]
+    pub editing: String,
+}
+
+impl FmeaForm {
+    /// The form filled in from a stored row.
+    pub fn of(r: &FmeaRow, version: i64) -> Self {
+        let s = |v: Option<Score>| v.map(|v| v.get().to_string()).unwrap_or_default();
+        Self {
+            version: version.to_string(),
+            failure_mode: r.failure_mode.clone(),
+            effect: r.effect.clone(),
+            cause: r.cause.clone(),
+            severity: r.severity.get().to_string(),
+            occurrence: r.occurrence.get().to_string(),
+            detection: r.detection.get().to_string(),
+            current_controls: r.current_controls.clone(),
+            recommended_action: r.recommended_action.clone(),
+            severity_after: s(r.severity_after),
+            occurrence_after: s(r.occurrence_after),
+            detection_after: s(r.detection_after),
+            editing: r.id.to_string(),
+        }
+    }
+
+    /// The row the form describes (with id `id`; RPNs are computed), or
+    /// `None` with `errors` filled in. The scores after the action are all
+    /// given or all left empty.
+    pub fn row(&self, id: Uuid, errors: &mut FieldErrors) -> Option<FmeaRow> {
+        require(errors, "failure_mode", &self.failure_mode);
+        let s = score(errors, "severity", &self.severity);
+        let o = score(errors, "occurrence", &self.occurrence);
+        let d = score(errors, "detection", &self.detection);
+        let after = [
+            ("severity_after", &self.severity_after),
+            ("occurrence_after", &self.occurrence_after),
+            ("detection_after", &self.detection_after),
+        ];
+        let given = after.iter().filter(|(_, v)| !v.trim().is_empty()).count();
+        let [sa, oa, da] = after.map(|(f, v)| match (given, v.trim()) {
+            (0, _) => None,
+            (_, "") => {
+                errors.push(f, "score all three after the action, or none");
+                None
+            }
+            _ => score(errors, f, v),
+        });
+        let to = |v: i64| Score::new(v).ok();
+        let row = FmeaRow {
+            id,
+            failure_mode: self.failure_mode.trim().to_owned(),
+            effect: self.effect.trim().to_owned(),
+            cause: self.cause.trim().to_owned(),
+            severity: to(s?)?,
+            occurrence: to(o?)?,
+            detection: to(d?)?,
+            rpn: None,
+            current_controls: self.current_controls.trim().to_owned(),
+            recommended_action: self.recommended_action.trim().to_owned(),
+            severity_after: sa.and_then(to),
+            occurrence_after: oa.and_then(to),
+            detection_after: da.and_then(to),
+            rpn_after: None,
+        };
+        errors.is_empty().then_some(row)
+    }
+}
+
+/// An FMEA row's edit form (re-scoring after the action), in the analysis
+/// section's edit panel.
+pub struct FmeaEdit {
+    /// Incident key.
+    pub key: String,
+    /// The form.
+    pub form: FmeaForm,
+    /// Field errors.
+    pub errors: FieldErrors,
+    /// The six score inputs: name, label, value.
+    pub scores: Vec<(&'static str, &'static str, String)>,
+}
+
+impl FmeaEdit {
+    /// The edit form of a row.
+    pub fn new(key: &str, form: FmeaForm, errors: FieldErrors) -> Self {
+        let scores = vec![
+            ("severity", "Severity (1–10)", form.severity.clone()),
+            ("occurrence", "Occurrence (1–10)", form.occurrence.clone()),
+            ("detection", "Detection (1–10)", form.detection.clone()),
+            (
+                "severity_after",
+                "Severity after the action",
+                form.severity_after.clone(),
+            ),
+            (
+                "occurrence_after",
+                "Occurrence after the action",
+                form.occurrence_after.clone(),
+            ),
+            (
+                "detection_after",
+                "Detection after the action",
+                form.detection_after.clone(),
+            ),
+        ];
+        Self {
+            key: key.to_owned(),
+            form,
+            errors,
+            scores,
+        }
+    }
+}
+
+/// An FMEA row's edit form alone, fetched when the user asks to edit.
+#[derive(Template)]
+#[template(path = "partials/fmea_edit.html")]
+pub struct FmeaEditPartial {
+    /// The form.
+    pub ed: FmeaEdit,
+    /// CSRF token (empty for htmx, which sends the header).
+    pub csrf: String,
 }
 
 /// A root-cause form's input (add or edit), kept on error.
@@ -305,6 +434,8 @@ pub struct AnalysisView {
     pub kind_choices: Vec<Choice>,
     /// A root cause's edit form, open after "Edit" or a refused edit.
     pub editing: Option<RootCauseEdit>,
+    /// An FMEA row's edit form, open after "Re-score" or a refused edit.
+    pub editing_fmea: Option<FmeaEdit>,
     /// Fishbone cause form input.
     pub cause_form: CauseForm,
     /// Category choices.
@@ -337,6 +468,9 @@ fn analysis_field(f: &str) -> bool {
         "severity",
         "occurrence",
         "detection",
+        "severity_after",
+        "occurrence_after",
+        "detection_after",
     ]
     .contains(&f)
         || (f.starts_with("steps[") && (f.ends_with("].why") || f.ends_with("].because")))
@@ -421,7 +555,12 @@ impl AnalysisView {
             ..RootCauseForm::default()
         };
         let mut editing = None;
+        let mut editing_fmea = None;
         let failed = match r.map(|r| &r.input) {
+            Some(Input::Fmea(f)) if !f.editing.is_empty() => {
+                editing_fmea = Some(FmeaEdit::new(&key, f.clone(), errors.clone()));
+                "fmea-edit"
+            }
             Some(Input::Whys(f)) => {
                 whys_form = f.clone();
                 "whys"
@@ -517,6 +656,7 @@ impl AnalysisView {
             kind_choices: kind_choices(&cause_add.kind),
             cause_add,
             editing,
+            editing_fmea,
             cause_form,
             category_choices,
             parent_choices,
@@ -639,26 +779,11 @@ pub async fn add_fmea(
     caller: Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
-    Form(form): Form<FmeaForm>,
+    Form(mut form): Form<FmeaForm>,
 ) -> Result<Response, PageError> {
+    form.editing.clear();
     let mut errors = FieldErrors::default();
-    require(&mut errors, "failure_mode", &form.failure_mode);
-    let s = score(&mut errors, "severity", &form.severity);
-    let o = score(&mut errors, "occurrence", &form.occurrence);
-    let d = score(&mut errors, "detection", &form.detection);
-    let item = match (s, o, d) {
-        (Some(s), Some(o), Some(d)) => serde_json::from_value(serde_json::json!({
-            "failure_mode": form.failure_mode.trim(),
-            "effect": form.effect.trim(),
-            "cause": form.cause.trim(),
-            "severity": s, "occurrence": o, "detection": d,
-            "current_controls": form.current_controls.trim(),
-            "recommended_action": form.recommended_action.trim(),
-        }))
-        .ok()
-        .map(SectionItem::Fmea),
-        _ => None,
-    };
+    let item = form.row(Uuid::nil(), &mut errors).map(SectionItem::Fmea);
     let result = add_checked(&state, &caller, &raw, &form.version, &errors, item).await?;
     let sub = Submission::new(Part::Analysis, form.version.clone(), Input::Fmea(form));
     answer(&state, &caller, &headers, &raw, sub, result).await

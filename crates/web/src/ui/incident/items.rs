@@ -3,8 +3,9 @@
 //! `/incidents/{key}/items/{section}/{id}[/edit|/delete|/move]`, answered
 //! with the part that shows the section.
 //!
-//! Editable in place: timeline entries, action items and root causes (the
-//! items people refine during and after the review). The other items are
+//! Editable in place: timeline entries, action items, root causes and FMEA
+//! rows (re-scored after the action; the items people refine during and
+//! after the review). The other items are
 //! short and are deleted and added again. Movable (up and down within their
 //! group as the page shows it): 5 Whys chains, root causes (within their
 //! kind), findings (within their area), fishbone causes (within their bone)
@@ -21,7 +22,9 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::actions::{ActionEdit, ActionEditPartial, ActionForm};
-use super::analysis::{RootCauseEdit, RootCauseEditPartial, RootCauseForm};
+use super::analysis::{
+    FmeaEdit, FmeaEditPartial, FmeaForm, RootCauseEdit, RootCauseEditPartial, RootCauseForm,
+};
 use super::form::{html, invalid, item_id, no_version, render_str, version_of};
 use super::head::VersionForm;
 use super::timeline::{EntryEditLink, EntryEditPartial, EntryForm, EntryView, TimelineView};
@@ -139,6 +142,15 @@ pub async fn update(
             let item = f.cause(id, &mut errors).map(SectionItem::RootCause);
             (f.version.clone(), item, Input::RootCause(f))
         }
+        Section::Fmea => {
+            let mut f: FmeaForm = read_form(&body)?;
+            f.editing = id.to_string();
+            if !doc.fmea.iter().any(|r| r.id == id) {
+                return Err(missing(section, id));
+            }
+            let item = f.row(id, &mut errors).map(SectionItem::Fmea);
+            (f.version.clone(), item, Input::Fmea(f))
+        }
         other => return Err(not_here(other, "edited; delete and add again")),
     };
     let result = update_checked(&state, &caller, &raw, &version, &errors, item).await?;
@@ -212,6 +224,21 @@ pub async fn edit_form(
                 true => String::new(),
                 false => render_str(&RootCauseEditPartial {
                     ed: RootCauseEdit::of(&key, f, FieldErrors::default()),
+                    csrf: String::new(),
+                })?,
+            };
+            Ok(html(StatusCode::OK, body))
+        }
+        Section::Fmea => {
+            let row = doc.fmea.iter().find(|r| r.id == id);
+            let f = FmeaForm::of(row.ok_or_else(|| missing(section, id))?, doc.version);
+            if !htmx {
+                return page_with_form(&state, &caller, &l, Part::Analysis, Input::Fmea(f)).await;
+            }
+            let body = match cancel {
+                true => String::new(),
+                false => render_str(&FmeaEditPartial {
+                    ed: FmeaEdit::new(&key, f, FieldErrors::default()),
                     csrf: String::new(),
                 })?,
             };
