@@ -144,6 +144,24 @@ impl PostMortem {
             .map(|t| t.date_naive())
     }
 
+    /// What the fishbone diagram explains: its effect, or the title when
+    /// none is set.
+    pub fn fishbone_effect(&self) -> String {
+        self.fishbone
+            .effect
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| self.title.clone())
+    }
+
+    /// The review meeting's agenda: the one saved, else the seed's default.
+    pub fn agenda(&self) -> crate::meeting::Agenda {
+        self.review
+            .agenda
+            .clone()
+            .unwrap_or_else(|| crate::meeting::Agenda::default_for(self))
+    }
+
     /// Checks the header rules.
     pub fn validate_header(&self) -> ValidationErrors {
         header_rules(HeaderView {

@@ -250,11 +250,7 @@ pub fn report(
 ) -> ReviewReport {
     let facts = &doc.review.facts;
     let ctx = check_context(doc, same_category_last_year, now);
-    let agenda = doc
-        .review
-        .agenda
-        .clone()
-        .unwrap_or_else(|| Agenda::default_for(doc));
+    let agenda = doc.agenda();
     ReviewReport {
         review: doc.review.clone(),
         measures: sla::measures(doc).1,

@@ -17,4 +17,4 @@ pub mod agenda;
 pub mod markdown;
 pub mod svg;
 
-pub use markdown::markdown;
+pub use markdown::{duration_words, markdown, thousands};

@@ -144,7 +144,7 @@ fn day(d: NaiveDate) -> String {
 /// A duration in words, to the minute under a day and to the hour above:
 /// "5 minutes", "1 hour", "3 hours 45 minutes", "2 days 4 hours".
 /// Negative durations read as zero.
-fn duration_words(d: TimeDelta) -> String {
+pub fn duration_words(d: TimeDelta) -> String {
     let secs = d.num_seconds().max(0);
     if secs == 0 {
         return "0 minutes".to_owned();
@@ -183,7 +183,7 @@ fn count(n: i64, unit: &str) -> String {
 }
 
 /// A whole number with thousands separators: 50000 -> "50,000".
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -244,11 +244,7 @@ pub async fn agenda_md(
     Path(raw_key): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = state.store.get(&key(&raw_key)?).await?;
-    let agenda = doc
-        .review
-        .agenda
-        .clone()
-        .unwrap_or_else(|| Agenda::default_for(&doc));
+    let agenda = doc.agenda();
     let body = debrief_report::agenda::agenda_markdown(&doc, &agenda);
     Ok(download(
         "text/markdown; charset=utf-8",
@@ -267,11 +263,7 @@ pub async fn agenda_ics(
     Path(raw_key): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = state.store.get(&key(&raw_key)?).await?;
-    let agenda = doc
-        .review
-        .agenda
-        .clone()
-        .unwrap_or_else(|| Agenda::default_for(&doc));
+    let agenda = doc.agenda();
     let ics = debrief_report::agenda::agenda_ics(&doc, &agenda, "debrief.local", state.clock.now())
         .map_err(|e| {
             let mut errs = debrief_core::ValidationErrors::default();
@@ -294,12 +286,7 @@ pub async fn fishbone_svg(
     Path(raw_key): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = state.store.get(&key(&raw_key)?).await?;
-    let effect = doc
-        .fishbone
-        .effect
-        .clone()
-        .filter(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| doc.title.clone());
+    let effect = doc.fishbone_effect();
     let svg = debrief_report::svg::fishbone(&doc.fishbone, &effect);
     Ok((
         [

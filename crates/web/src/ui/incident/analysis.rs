@@ -517,12 +517,7 @@ impl AnalysisView {
                 })
             })
             .collect();
-        let effect = doc
-            .fishbone
-            .effect
-            .clone()
-            .filter(|e| !e.trim().is_empty())
-            .unwrap_or_else(|| doc.title.clone());
+        let effect = doc.fishbone_effect();
         let mut fmea: Vec<FmeaView> = doc
             .fmea
             .iter()

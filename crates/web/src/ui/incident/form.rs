@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use debrief_core::PostMortem;
 use debrief_store::StoreError;
 use uuid::Uuid;
@@ -28,56 +28,7 @@ pub(super) fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn count(n: i64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
-}
-
-/// A duration in words: "5 minutes", "3 hours 45 minutes", "2 days 4 hours".
-pub fn duration_words(d: TimeDelta) -> String {
-    let secs = d.num_seconds().max(0);
-    if secs == 0 {
-        return "0 minutes".to_owned();
-    }
-    let minutes = (secs + 30) / 60;
-    if minutes == 0 {
-        return "less than a minute".to_owned();
-    }
-    if minutes < 60 {
-        return count(minutes, "minute");
-    }
-    if minutes < 24 * 60 {
-        let (h, m) = (minutes / 60, minutes % 60);
-        return if m == 0 {
-            count(h, "hour")
-        } else {
-            format!("{} {}", count(h, "hour"), count(m, "minute"))
-        };
-    }
-    let hours = (minutes + 30) / 60;
-    let (d, h) = (hours / 24, hours % 24);
-    if h == 0 {
-        count(d, "day")
-    } else {
-        format!("{} {}", count(d, "day"), count(h, "hour"))
-    }
-}
-
-/// A count with thousands separators: 50,000.
-pub(super) fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use debrief_report::{duration_words, thousands};
 
 /// A label and a value, for fact lists.
 pub struct Fact {
@@ -284,26 +235,6 @@ pub(super) fn general(errors: &FieldErrors, shown: impl Fn(&str) -> bool) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_in_words() {
-        assert_eq!(duration_words(TimeDelta::minutes(5)), "5 minutes");
-        assert_eq!(
-            duration_words(TimeDelta::minutes(225)),
-            "3 hours 45 minutes"
-        );
-        assert_eq!(
-            duration_words(TimeDelta::minutes(60 * 52)),
-            "2 days 4 hours"
-        );
-        assert_eq!(duration_words(TimeDelta::minutes(-3)), "0 minutes");
-    }
-
-    #[test]
-    fn big_numbers_get_separators() {
-        assert_eq!(thousands(50_000), "50,000");
-        assert_eq!(thousands(999), "999");
-    }
 
     #[test]
     fn times_read_as_utc() {
