@@ -181,71 +181,61 @@ pub async fn edit_form(
     let l = load(&state, &caller, &raw).await?;
     let (doc, htmx, cancel) = (&l.doc, is_htmx(&headers), !q.cancel.is_empty());
     let key = doc.key.to_string();
-    match section {
+    let none = FieldErrors::default;
+    // Each section: the part it belongs to, the form filled in, the form as
+    // htmx swaps it in, and what "Cancel" swaps back.
+    let (part, input, fragment, cancelled) = match section {
         Section::Timeline => {
             let entry = doc.timeline.iter().find(|e| e.id == id);
-            let e = EntryView::of(entry.ok_or_else(|| missing(section, id))?, doc.version);
-            if !htmx {
-                return page_with_form(&state, &caller, &l, Part::Timeline, Input::Entry(e.form))
-                    .await;
-            }
-            let body = if cancel {
-                render_str(&EntryEditLink { key, e })?
-            } else {
-                let mut tl = TimelineView::of(doc, l.can_edit, None);
-                tl.phases.clear();
-                render_str(&EntryEditPartial { tl, e })?
-            };
-            Ok(html(StatusCode::OK, body))
+            let entry = entry.ok_or_else(|| missing(section, id))?;
+            let e = EntryView::of(entry, doc.version);
+            let mut tl = TimelineView::of(doc, l.can_edit, None);
+            tl.phases.clear();
+            let input = Input::Entry(e.form.clone());
+            let link = render_str(&EntryEditLink {
+                key,
+                e: EntryView::of(entry, doc.version),
+            })?;
+            let form = render_str(&EntryEditPartial { tl, e })?;
+            (Part::Timeline, input, form, link)
         }
         Section::ActionItems => {
             let item = doc.action_items.iter().find(|a| a.id == id);
             let f = ActionForm::of(item.ok_or_else(|| missing(section, id))?, doc.version);
-            if !htmx {
-                return page_with_form(&state, &caller, &l, Part::Actions, Input::Action(f)).await;
-            }
-            let body = match cancel {
-                true => String::new(),
-                false => render_str(&ActionEditPartial {
-                    ed: ActionEdit::of(&key, f, FieldErrors::default()),
-                    csrf: String::new(),
-                })?,
-            };
-            Ok(html(StatusCode::OK, body))
+            let ed = ActionEdit::of(&key, f.clone(), none());
+            let form = render_str(&ActionEditPartial {
+                ed,
+                csrf: String::new(),
+            })?;
+            (Part::Actions, Input::Action(f), form, String::new())
         }
         Section::RootCauses => {
             let cause = doc.root_causes.iter().find(|c| c.id == id);
             let f = RootCauseForm::of(cause.ok_or_else(|| missing(section, id))?, doc.version);
-            if !htmx {
-                return page_with_form(&state, &caller, &l, Part::Analysis, Input::RootCause(f))
-                    .await;
-            }
-            let body = match cancel {
-                true => String::new(),
-                false => render_str(&RootCauseEditPartial {
-                    ed: RootCauseEdit::of(&key, f, FieldErrors::default()),
-                    csrf: String::new(),
-                })?,
-            };
-            Ok(html(StatusCode::OK, body))
+            let ed = RootCauseEdit::of(&key, f.clone(), none());
+            let form = render_str(&RootCauseEditPartial {
+                ed,
+                csrf: String::new(),
+            })?;
+            (Part::Analysis, Input::RootCause(f), form, String::new())
         }
         Section::Fmea => {
             let row = doc.fmea.iter().find(|r| r.id == id);
             let f = FmeaForm::of(row.ok_or_else(|| missing(section, id))?, doc.version);
-            if !htmx {
-                return page_with_form(&state, &caller, &l, Part::Analysis, Input::Fmea(f)).await;
-            }
-            let body = match cancel {
-                true => String::new(),
-                false => render_str(&FmeaEditPartial {
-                    ed: FmeaEdit::new(&key, f, FieldErrors::default()),
-                    csrf: String::new(),
-                })?,
-            };
-            Ok(html(StatusCode::OK, body))
+            let ed = FmeaEdit::new(&key, f.clone(), none());
+            let form = render_str(&FmeaEditPartial {
+                ed,
+                csrf: String::new(),
+            })?;
+            (Part::Analysis, Input::Fmea(f), form, String::new())
         }
-        other => Err(not_here(other, "edited; delete and add again")),
+        other => return Err(not_here(other, "edited; delete and add again")),
+    };
+    if !htmx {
+        return page_with_form(&state, &caller, &l, part, input).await;
     }
+    let body = if cancel { cancelled } else { fragment };
+    Ok(html(StatusCode::OK, body))
 }
 
 /// `POST /incidents/{key}/items/{section}/{id}/delete`: deletes an item.
