@@ -104,18 +104,36 @@ fn print_table(title: &str, t: &Table) -> Counts {
     overall
 }
 
+/// Rounds of the labelled set held out from tuning: written after the rules
+/// of the previous round were done and never used to change them. See the
+/// comments in the file.
+const HELD_OUT: &[&str] = &["5"];
+
+/// How the held-out round scored the first time it was measured, before
+/// anything else changed (kept here because later fixes may move it).
+const FIRST_MEASUREMENT: &str = "round 5 first measured: precision 1.000, recall 0.675 \
+    (narrative 1.000/0.538, root-cause 1.000/0.692, action-item 1.000/0.786)";
+
+/// The round a `# Round N: ...` comment line starts, if it is one.
+fn round_header(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("# Round ")?;
+    let (id, _) = rest.split_once(':')?;
+    Some(id.trim())
+}
+
 #[test]
-fn the_text_rules_reach_90_percent_on_the_labelled_set_and_keep_precision_on_unseen_rows() {
-    // Rows before the `# held-out` marker were written first and the rules
-    // were then improved against them (in two rounds, see the file); rows
-    // after it were written once the rules were done, and are reported on
-    // their own as the honest estimate.
-    let (mut tuned, mut held_out, mut all) = (table(), table(), table());
-    let mut in_held_out = false;
+fn the_text_rules_reach_90_percent_on_the_whole_labelled_set() {
+    // Every row belongs to the round named by the last `# Round N:` line
+    // above it. Rounds 1-4b were written and then tuned on; round 5 was
+    // written after the round-4 generalisation and not tuned on, so its
+    // figures are the honest estimate on unseen text.
+    let mut rounds: Vec<(String, Table)> = Vec::new();
+    let mut all = table();
     let mut misses = Vec::new();
     for (n, line) in LABELLED.lines().enumerate() {
-        if line.starts_with("# held-out") {
-            in_held_out = true;
+        if let Some(id) = round_header(line) {
+            rounds.push((id.to_owned(), table()));
+            continue;
         }
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -149,11 +167,10 @@ fn the_text_rules_reach_90_percent_on_the_labelled_set_and_keep_precision_on_uns
                 ..Counts::default()
             },
         };
-        let section = if in_held_out {
-            &mut held_out
-        } else {
-            &mut tuned
-        };
+        let (round, section) = rounds
+            .last_mut()
+            .map(|(id, t)| (id.as_str(), t))
+            .unwrap_or_else(|| panic!("line {}: a row before any `# Round N:` line", n + 1));
         for t in [section, &mut all] {
             t.iter_mut()
                 .find(|(k, _)| *k == kind)
@@ -167,49 +184,83 @@ fn the_text_rules_reach_90_percent_on_the_labelled_set_and_keep_precision_on_uns
                 .map(|f| format!("{}:{:?}", f.rule, &text[f.start..f.end]))
                 .collect();
             misses.push(format!(
-                "  {} {}{} {text}  {said:?}",
+                "  {} {kind} (round {round}) {text}  {said:?}",
                 if got { "FP" } else { "FN" },
-                kind,
-                if in_held_out { " (held-out)" } else { "" },
             ));
         }
     }
-    print_table("coach, rows the rules were tuned on (rounds 1-3)", &tuned);
-    print_table("coach, held-out rows (round 4)", &held_out);
-    let overall = print_table("coach, whole labelled set", &all);
+
+    // Per round, one line each, then the groups in full.
+    println!("coach, per round:");
+    for (id, t) in &rounds {
+        let mut c = Counts::default();
+        for (_, k) in t {
+            c.add(*k);
+        }
+        println!(
+            "  round {id:<3} {:<9} n={:>3}  precision {:.3}  recall {:.3}",
+            if HELD_OUT.contains(&id.as_str()) {
+                "held out"
+            } else {
+                "tuned on"
+            },
+            c.tp + c.fp + c.fn_ + c.tn,
+            c.precision(),
+            c.recall()
+        );
+    }
+    let group = |ids: &[&str]| {
+        let mut g = table();
+        for (id, t) in &rounds {
+            if ids.contains(&id.as_str()) {
+                for ((_, a), (_, b)) in g.iter_mut().zip(t) {
+                    a.add(*b);
+                }
+            }
+        }
+        g
+    };
+    print_table("coach, rounds 1-3 (tuned on)", &group(&["1", "2", "3"]));
+    print_table(
+        "coach, round 4 (held out when written; its misses studied for the round-5 \
+         generalisation)",
+        &group(&["4"]),
+    );
+    print_table(
+        "coach, round 4b (tricky negatives and new phrasings written while generalising)",
+        &group(&["4b"]),
+    );
+    print_table("coach, round 5 (held out, not tuned on)", &group(HELD_OUT));
+    println!("  {FIRST_MEASUREMENT}");
+    let overall = print_table("coach, whole labelled set (all rounds)", &all);
     if !misses.is_empty() {
         println!("misclassified:\n{}", misses.join("\n"));
     }
     let rows = overall.tp + overall.fp + overall.fn_ + overall.tn;
-    assert!(rows >= 180, "the labelled set has {rows} rows");
+    assert!(rows >= 600, "the labelled set has {rows} rows");
+    assert!(
+        rounds.iter().any(|(id, _)| HELD_OUT.contains(&id.as_str())),
+        "no held-out round in the labelled set"
+    );
 
-    // The bar holds on the rows the rules were developed against, per kind
-    // and overall.
-    let mut developed = Counts::default();
-    for (kind, c) in &tuned {
+    // The bar holds on the whole set, every round included, per kind and
+    // overall.
+    for (kind, c) in &all {
         let n = c.tp + c.fp + c.fn_ + c.tn;
-        assert!(n >= 60, "{kind}: only {n} rows");
+        assert!(n >= 150, "{kind}: only {n} rows");
         assert!(
             c.precision() >= 0.9,
             "{kind} precision {:.3}",
             c.precision()
         );
         assert!(c.recall() >= 0.9, "{kind} recall {:.3}", c.recall());
-        developed.add(*c);
-    }
-    assert!(developed.precision() >= 0.9 && developed.recall() >= 0.9);
-    // On unseen rows a lexicon misses phrasings it has never met, so recall
-    // is only reported; but a coach that cries wolf is ignored, so false
-    // alarms are held down there too.
-    let mut unseen = Counts::default();
-    for (_, c) in &held_out {
-        unseen.add(*c);
     }
     assert!(
-        unseen.precision() >= 0.9,
-        "held-out precision {:.3}",
-        unseen.precision()
+        overall.precision() >= 0.9,
+        "precision {:.3}",
+        overall.precision()
     );
+    assert!(overall.recall() >= 0.9, "recall {:.3}", overall.recall());
 }
 
 // ------------------------------------------------------------------ spans
@@ -680,4 +731,37 @@ fn findings_round_trip_through_json() {
     let back: Vec<CoachFinding> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, found);
     assert!(json.contains("\"severity\":\"blocking\""));
+}
+
+// ------------------------------------------------------------------ speed
+
+/// How long `check` takes over the whole seed post-mortem, 100 times. Only
+/// printed: timings depend on the machine and the build profile. Run with
+/// `cargo test --release -p debrief-core --test coach -- --nocapture` for a
+/// figure in release terms (the target is well under 5 ms per run).
+#[test]
+fn checking_the_seed_post_mortem_is_fast() {
+    let doc = seed();
+    let ctx = CheckContext::new(date("2025-12-01"));
+    // One run first, so that lazily built tables are not timed.
+    let expected = check(&doc, &ctx).len();
+    let runs = 100u32;
+    let started = std::time::Instant::now();
+    let mut total = 0;
+    for _ in 0..runs {
+        total += std::hint::black_box(check(std::hint::black_box(&doc), &ctx)).len();
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(total, expected * runs as usize);
+    println!(
+        "coach::check over {}: {runs} runs in {:.1} ms, {:.3} ms per run ({} build)",
+        doc.key.as_str(),
+        elapsed.as_secs_f64() * 1e3,
+        elapsed.as_secs_f64() * 1e3 / f64::from(runs),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
 }

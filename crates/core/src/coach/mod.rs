@@ -11,12 +11,15 @@
 //! # Approach
 //!
 //! No model, no network, no magic: a small hand-written tokenizer and
-//! sentence splitter (`coach/text.rs`), word lists with a comment on why
-//! each entry is there (`coach/lexicon.rs`), and one function per rule
-//! (`coach/rules.rs` for text, `coach/document.rs` for whole documents). Matching is ASCII-case-insensitive on whole words; every
-//! finding carries the byte span of the phrase it is about, so a UI can
-//! underline it and a CLI can quote it. The same text always gives the same
-//! findings.
+//! sentence splitter (`coach/text.rs`), word lists grouped in families
+//! with a comment on why each family is there (`coach/lexicon.rs`), and one
+//! function per rule or sentence shape (`coach/rules.rs` for text,
+//! `coach/document.rs` for whole documents). Matching is
+//! ASCII-case-insensitive on whole words, through lists indexed once by
+//! first word, so a whole post-mortem is checked in about a millisecond;
+//! every finding carries the byte span of the phrase it is about, so a UI
+//! can underline it and a CLI can quote it. The same text always gives the
+//! same findings.
 //!
 //! Words whose meaning depends on the sentence are matched together with a
 //! look at its structure. "Failed to" is blame in "the engineer failed to
@@ -24,44 +27,73 @@
 //! so the coach finds the subject of the verb (walking back over adverbs and
 //! auxiliaries, stepping over prepositional phrases, following "and" and
 //! "who" to the subject they share) and asks whether it is a person: a role
-//! noun, a personal pronoun or a capitalised common first name.
+//! noun, a personal pronoun or a capitalised common first name. Beyond
+//! fixed phrases, some rules look for a sentence shape rather than words: a
+//! modal perfect ("ought to have rotated") or a missing virtue ("was not
+//! careful enough") with a person as subject, a failing attributed to a
+//! person ("a mistake by the new admin", "the analyst's failure to
+//! escalate"), an action item whose main verb asks for no change ("focus
+//! on", "address", "get the vendor to") or whose object is a quality
+//! ("build resilience").
 //!
 //! The rules are measured against a labelled set of security-incident
-//! sentences (`tests/data/coach_labelled.tsv`). The rules were developed
-//! against its first rows, where the tests hold precision and recall at 0.9
-//! or better; its last rows were written afterwards and show what to expect
-//! on unseen text: precision stays high (a false alarm is the costly
-//! mistake for a coach), recall is lower, because a word list only knows the
-//! phrasings it has met. When the coach says nothing, that is not a
-//! certificate of a blameless text.
+//! sentences (`tests/data/coach_labelled.tsv`), written in rounds. Each
+//! round was first measured before anything was tuned on it; rounds 1 to 4
+//! were then used to widen the rules, by classes of language rather than by
+//! the phrases seen, and round 5 was kept out. The tests hold precision and
+//! recall at 0.9 or better per rule on the whole set. The held-out round
+//! shows what to expect on unseen text: precision stayed at 1.000 on it,
+//! recall was about two thirds (0.675 at its first measurement), because a
+//! lexicon, however broad its families, misses some phrasings it has never
+//! met. A false alarm is the costly mistake for a coach, so the rules lean
+//! towards silence; when the coach says nothing, that is not a certificate
+//! of a blameless text.
 //!
 //! # Rules
 //!
 //! Text rules, for [`lint`] and for every matching field in [`check`]:
 //! - `blame` (warning): person-focused or punitive language. Character
-//!   judgements ("careless", "negligent", "sloppy"), blame idioms ("who made
-//!   this mistake", "dropped the ball", "should have known", "at fault"),
-//!   "human error" as an explanation, a person named as the cause ("Bob
-//!   caused the outage", "because John disabled MFA", "Emma's mistake"), and
-//!   verb phrases that judge only when a person is their subject ("failed
-//!   to", "should have", "ignored", "forgot to", "was told to").
+//!   judgements ("careless", "negligent", "complacent"), blame and
+//!   negligence idioms ("who made this mistake", "dropped the ball",
+//!   "wasn't paying attention", "asleep at the wheel", "rookie mistake",
+//!   "cut corners", "held accountable"), "human error" as an explanation,
+//!   also with a job title ("admin error"), a person named as the cause
+//!   ("Bob caused the outage", "because John disabled MFA", "Emma's
+//!   mistake", "the analyst's failure to escalate", "a mistake by the new
+//!   admin"), and phrases that judge only when a person is their subject:
+//!   verb phrases ("failed to", "ignored", "forgot to", "wasted", "fell
+//!   for"), modal perfects ("should have", "ought to have rotated", "could
+//!   easily have spotted"), a missing virtue ("was not careful enough",
+//!   "needs to be more vigilant") and a skipped check ("approved it without
+//!   reading it").
 //! - `superficial-cause` (warning; blocking on a primary root cause): a
-//!   root cause that stops at human error ("human error", "mistake",
-//!   "forgot to", "clicked"), at an act of a person ("the intern deleted
-//!   the backups"), or at the symptom ("the attacker got in", "the
-//!   certificate expired", "a bug"). A cause that names what was missing or
-//!   what the system allowed ("no process required review", "backup codes
-//!   never expired", "users could approve pushes without number matching")
-//!   is systemic and passes. The parts of a cause (title and details) are
-//!   read together, so details that explain a terse title rescue it.
+//!   root cause that stops at human error ("human error", "human factors",
+//!   "operator fatigue", "mistake", "wrong firewall rule", "failure to
+//!   follow the policy", "clicked"), at an act of a person ("the intern
+//!   deleted the backups") or of an outside party ("the DNS provider had an
+//!   outage"), or at the symptom ("the attacker got in", "the certificate
+//!   expired", "a bug", "the password was weak"). An opening such as "Root
+//!   cause:" or "The root cause was" is read past. A cause that names what
+//!   was missing or what the system allowed ("no process required review",
+//!   "backup codes never expired", "users could approve pushes without
+//!   number matching", "a template nobody reviewed") is systemic and passes.
+//!   The parts of a cause (title and details) are read together, so details
+//!   that explain a terse title rescue it.
 //! - `vague-action` (warning): action wording that cannot be verified as
-//!   done: try-harder wording ("be more careful", "raise awareness"),
-//!   intentions ("look into", "investigate", "consider"), directions without
-//!   a target ("improve monitoring", "better"), open-ended qualifiers ("as
-//!   needed"). A number, a date, a percentage or a cadence anywhere in the
-//!   item makes it measurable. In [`check`] the same rule also reports an
-//!   action item without an owner, without a due date (both blocking when
-//!   both are missing) and without a success criterion.
+//!   done: try-harder wording and exhortations ("be more careful", "raise
+//!   awareness", "always verify", "engineers should double-check",
+//!   "retrain"), intentions ("look into", "investigate", "consider", "focus
+//!   on", "socialise", "get buy-in", "get the vendor to fix it"),
+//!   directions without a target ("improve monitoring", "strengthen",
+//!   "address the problem", "fix the issue"), open-ended qualifiers ("as
+//!   needed", "promptly"), and qualities instead of changes ("adopt best
+//!   practices", "document lessons learned", "build resilience"). A vague
+//!   verb that is only the purpose of a concrete change ("add a rule to
+//!   ensure buckets stay private") passes. A number, a date, a percentage or
+//!   a cadence ("each quarter") anywhere in the item makes it measurable. In
+//!   [`check`] the same rule also reports an action item without an owner,
+//!   without a due date (both blocking when both are missing) and without a
+//!   success criterion.
 //! - `hindsight` (info): hindsight and outcome-bias phrases ("obviously",
 //!   "in hindsight", "should have seen"), and in [`check`] a prompt on every
 //!   timeline decision taken before the team knew what it knows now.
@@ -291,32 +323,38 @@ const RULES: &[RuleInfo] = &[
         severity: FindingSeverity::Warning,
         can_block: false,
         summary: "Person-focused or punitive language in narrative: character judgements \
-            (careless, negligent, sloppy), blame idioms (\"who made this mistake\", \"dropped the \
-            ball\", \"should have known\", \"at fault\"), \"human error\" as an explanation, a \
-            person named as the cause (\"Bob caused the outage\", \"because John disabled MFA\"), \
-            and phrases such as \"failed to\", \"should have\", \"ignored\" or \"forgot to\" when \
-            their subject is a person. \"The backup job failed to start\" is not blame. Blame \
-            hides the conditions that made the step easy to get wrong (seed pitfall 1).",
+            (careless, negligent, complacent), blame and negligence idioms (\"who made this \
+            mistake\", \"dropped the ball\", \"wasn't paying attention\", \"rookie mistake\", \
+            \"at fault\"), \"human error\" as an explanation, a person named as the cause (\"Bob \
+            caused the outage\", \"because John disabled MFA\", \"the analyst's failure to \
+            escalate\"), and phrases such as \"failed to\", \"ignored\", \"should have\", \"ought \
+            to have\" or \"was not careful enough\" when their subject is a person. \"The backup \
+            job failed to start\" is not blame. Blame hides the conditions that made the step easy \
+            to get wrong (seed pitfall 1).",
     },
     RuleInfo {
         id: ids::SUPERFICIAL_CAUSE,
         severity: FindingSeverity::Warning,
         can_block: true,
-        summary: "A root cause that stops at human error (\"human error\", \"mistake\", \"forgot \
-            to\", \"user clicked a phishing link\"), at the act of a person, or at the symptom \
-            (\"the attacker got in\", \"the certificate expired\", \"a bug\"). A cause that names \
-            what was missing or what the system allowed (\"no process required review of \
-            firewall changes\") passes. Blocking on a primary root cause (seed pitfall 2).",
+        summary: "A root cause that stops at human error (\"human error\", \"human factors\", \
+            \"mistake\", \"wrong firewall rule\", \"failure to follow the policy\", \"user clicked a \
+            phishing link\"), at the act of a person or of an outside party (\"the DNS provider \
+            had an outage\"), or at the symptom (\"the attacker got in\", \"the certificate \
+            expired\", \"a bug\"). A cause that names what was missing or what the system allowed \
+            (\"no process required review of firewall changes\") passes. Blocking on a primary \
+            root cause (seed pitfall 2).",
     },
     RuleInfo {
         id: ids::VAGUE_ACTION,
         severity: FindingSeverity::Warning,
         can_block: true,
         summary: "An action item that cannot be verified as done: wording such as \"be more \
-            careful\", \"improve monitoring\", \"look into\", \"investigate\", \"consider\" or \
-            \"raise awareness\" without a number, date, percentage or cadence; and, in a \
-            post-mortem, an item without an owner, without a due date (blocking when both are \
-            missing) or without a success criterion. Action items must be SMART (seed pitfall 3).",
+            careful\", \"improve monitoring\", \"look into\", \"focus on\", \"address the \
+            problem\", \"adopt best practices\" or \"raise awareness\", or a change handed to \
+            others (\"get the vendor to fix it\"), without a number, date, percentage or cadence; \
+            and, in a post-mortem, an item without an owner, without a due date (blocking when \
+            both are missing) or without a success criterion. Action items must be SMART (seed \
+            pitfall 3).",
     },
     RuleInfo {
         id: ids::SHALLOW_WHYS,

@@ -17,8 +17,15 @@
 //! - is that head a person ([`Tokens::is_person`]): a role noun, a personal
 //!   pronoun, or a capitalised common first name.
 //!
+//! Word lists are matched through a [`Lexicon`], built once per list and
+//! indexed by first word, so a text costs a hash look-up per word whatever
+//! the size of the lists.
+//!
 //! This is not a parser and does not try to be one: it knows what a
 //! post-mortem sentence usually looks like, and it explains itself.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::lexicon::{
     ABBREVIATIONS, AUXILIARIES, CLAUSE_WORDS, DETERMINERS, FILLERS, FIRST_NAMES, IRREGULAR_PAST,
@@ -159,7 +166,11 @@ fn push_word(text: &str, s: usize, e: usize, out: &mut Vec<Token>) {
     let lower = src.to_ascii_lowercase();
     let capitalised = src.chars().next().is_some_and(char::is_uppercase);
     let word = |norm: &str, start: usize, end: usize, possessive: bool, cap: bool| Token {
-        norm: norm.replace('’', "'"),
+        norm: if norm.contains('’') {
+            norm.replace('’', "'")
+        } else {
+            norm.to_owned()
+        },
         start,
         end,
         kind: TokKind::Word,
@@ -239,6 +250,166 @@ pub(crate) struct Hit<T> {
     pub what: T,
 }
 
+/// FNV-1a: words are short, and a lint hashes every word of a text against
+/// several lists, where SipHash's protection against flooding buys nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A hash map keyed by words.
+type WordMap<V> = HashMap<&'static str, V, BuildHasherDefault<Fnv>>;
+
+/// A word list as a hash set, for the long lists (role nouns, first names)
+/// that are asked about every word.
+#[derive(Debug)]
+pub(crate) struct WordSet(HashSet<&'static str, BuildHasherDefault<Fnv>>);
+
+impl WordSet {
+    /// The words of `lists`.
+    pub fn of(lists: &[&'static [&'static str]]) -> Self {
+        Self(lists.iter().flat_map(|l| l.iter().copied()).collect())
+    }
+
+    /// True when `w` is in the set.
+    pub fn contains(&self, w: &str) -> bool {
+        self.0.contains(w)
+    }
+}
+
+/// Declares a function returning a word set built on first use.
+macro_rules! word_set {
+    ($(#[$m:meta])* $vis:vis fn $name:ident() = $($list:expr),+;) => {
+        $(#[$m])*
+        $vis fn $name() -> &'static $crate::coach::text::WordSet {
+            static S: std::sync::OnceLock<$crate::coach::text::WordSet> =
+                std::sync::OnceLock::new();
+            S.get_or_init(|| $crate::coach::text::WordSet::of(&[$($list),+]))
+        }
+    };
+}
+
+word_set! {
+    /// Role nouns and personal pronouns.
+    fn person_words() = PERSON_NOUNS, PERSON_PRONOUNS;
+}
+
+word_set! {
+    /// Role nouns only.
+    pub(crate) fn role_nouns() = PERSON_NOUNS;
+}
+
+word_set! {
+    /// Common first names.
+    fn first_names() = FIRST_NAMES;
+}
+
+/// A phrase list indexed by its first words, built once per list: matching
+/// a text costs a hash look-up per word, not a pass over the whole list.
+#[derive(Debug)]
+pub(crate) struct Lexicon<T> {
+    /// Each entry as its words, with what it stands for.
+    entries: Vec<(Vec<&'static str>, T)>,
+    /// Entries by first word, longest first (the later entry first among
+    /// entries of the same length, so a later list overrides an earlier one).
+    by_first: WordMap<Vec<usize>>,
+}
+
+impl<T: Copy> Lexicon<T> {
+    /// A lexicon of `(phrase, value)` pairs; a phrase is space-separated
+    /// words written as [`Token::norm`] holds them.
+    pub fn new(items: impl IntoIterator<Item = (&'static str, T)>) -> Self {
+        let entries: Vec<(Vec<&'static str>, T)> = items
+            .into_iter()
+            .map(|(p, v)| (p.split(' ').collect(), v))
+            .collect();
+        let mut by_first: WordMap<Vec<usize>> = WordMap::default();
+        for (i, (words, _)) in entries.iter().enumerate() {
+            if let Some(first) = words.first() {
+                by_first.entry(first).or_default().push(i);
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|&i| {
+                (
+                    std::cmp::Reverse(entries.get(i).map_or(0, |e| e.0.len())),
+                    std::cmp::Reverse(i),
+                )
+            });
+        }
+        Self { entries, by_first }
+    }
+
+    /// The longest entry matching at token `i`: its end index and value.
+    pub fn longest_at(&self, t: &Tokens, i: usize) -> Option<(usize, T)> {
+        let tok = t.toks.get(i).filter(|x| x.is_wordlike())?;
+        let candidates = self.by_first.get(tok.norm.as_str())?;
+        candidates.iter().find_map(|&e| {
+            let (words, value) = self.entries.get(e)?;
+            let all = words.iter().enumerate().all(|(k, w)| t.is(i + k, w));
+            all.then_some((i + words.len(), *value))
+        })
+    }
+
+    /// Every match in `t`, longest first at each position, never
+    /// overlapping, left to right.
+    pub fn find(&self, t: &Tokens) -> Vec<Hit<T>> {
+        let mut hits = Vec::new();
+        let mut i = 0;
+        while i < t.len() {
+            match self.longest_at(t, i) {
+                Some((end, what)) => {
+                    hits.push(Hit {
+                        start: i,
+                        end,
+                        what,
+                    });
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
+        hits
+    }
+}
+
+impl Lexicon<&'static str> {
+    /// A lexicon of plain phrases, each standing for itself.
+    pub fn of(lists: &[&'static [&'static str]]) -> Self {
+        Self::new(lists.iter().flat_map(|l| l.iter().map(|p| (*p, *p))))
+    }
+}
+
+/// Declares a function returning a lexicon built on first use.
+macro_rules! lexicon {
+    ($(#[$m:meta])* $vis:vis fn $name:ident() -> $t:ty = $init:expr;) => {
+        $(#[$m])*
+        $vis fn $name() -> &'static $crate::coach::text::Lexicon<$t> {
+            static L: std::sync::OnceLock<$crate::coach::text::Lexicon<$t>> =
+                std::sync::OnceLock::new();
+            L.get_or_init(|| $init)
+        }
+    };
+}
+pub(crate) use lexicon;
+
 /// Tokenised text and the structure questions the rules ask of it.
 #[derive(Debug, Clone)]
 pub(crate) struct Tokens {
@@ -279,6 +450,13 @@ impl Tokens {
         self.toks.get(i).is_some_and(|t| t.is_in(words))
     }
 
+    /// The token at `i` when it is a word (not a possessive) in `set`.
+    pub fn is_in_set(&self, i: usize, set: &WordSet) -> bool {
+        self.toks
+            .get(i)
+            .is_some_and(|t| t.is_wordlike() && !t.possessive && set.contains(&t.norm))
+    }
+
     /// Where phrase `p` (space-separated words) matches at `i`: the end
     /// index, if it does.
     pub fn match_at(&self, i: usize, p: &str) -> Option<usize> {
@@ -293,34 +471,9 @@ impl Tokens {
     }
 
     /// Every match of the entries of `lexicon`, longest first at each
-    /// position, never overlapping, left to right. `key` gives the phrase of
-    /// an entry.
-    pub fn find<T: Copy>(&self, lexicon: &[T], key: impl Fn(&T) -> &str) -> Vec<Hit<T>> {
-        let mut hits = Vec::new();
-        let mut i = 0;
-        while i < self.len() {
-            let best = lexicon
-                .iter()
-                .filter_map(|e| self.match_at(i, key(e)).map(|end| (end, *e)))
-                .max_by_key(|(end, _)| *end);
-            match best {
-                Some((end, what)) => {
-                    hits.push(Hit {
-                        start: i,
-                        end,
-                        what,
-                    });
-                    i = end;
-                }
-                None => i += 1,
-            }
-        }
-        hits
-    }
-
-    /// Matches of a plain phrase list.
-    pub fn find_phrases(&self, phrases: &'static [&'static str]) -> Vec<Hit<&'static str>> {
-        self.find(phrases, |p| p)
+    /// position, never overlapping, left to right.
+    pub fn find<T: Copy>(&self, lexicon: &Lexicon<T>) -> Vec<Hit<T>> {
+        lexicon.find(self)
     }
 
     /// True when token `i` stands where an imperative or a verb after a
@@ -616,10 +769,10 @@ impl Tokens {
             return false;
         }
         let w = t.norm.as_str();
-        if PERSON_NOUNS.contains(&w) || PERSON_PRONOUNS.contains(&w) {
+        if person_words().contains(w) {
             return true;
         }
-        if t.capitalised && FIRST_NAMES.contains(&w) {
+        if t.capitalised && first_names().contains(w) {
             return true;
         }
         QUALIFIED_PERSON_NOUNS
