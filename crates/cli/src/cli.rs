@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use debrief_core::coach::TextKind;
+use debrief_core::dashboard::Group;
 
 /// debrief: security incident post-mortems that teams learn from.
 #[derive(Debug, Parser)]
@@ -109,6 +110,9 @@ pub enum Command {
     /// Coach one post-mortem: findings, response measures, SLA, process and checklist.
     #[command(long_about = CHECK_ABOUT)]
     Check(CheckArgs),
+    /// The metrics dashboard: volume, MTTD, MTTR, MTTC, repeats and action-item completion per period.
+    #[command(long_about = METRICS_ABOUT)]
+    Metrics(MetricsArgs),
 }
 
 impl Command {
@@ -154,6 +158,18 @@ UTC of that day); the default is the current UTC date and time.
 Exit codes: 0 when no finding blocks publishing, 1 when one does, 2 on an error (such as an \
 unknown key).";
 
+const METRICS_ABOUT: &str = "\
+The metrics dashboard over every incident (restricted ones counted, none named), per quarter or \
+month of detection (UTC): incident volume, mean and median time to detect, respond and contain, \
+dwell time, repeat incidents, action-item completion by horizon (0-7, 7-30, 30-90, 90+ days), \
+and the trend of each. --format json prints exactly what GET /api/v1/metrics answers; the text \
+format ends with the definition of every measure.
+
+--from and --to are days of detection, both included. --today sets the day that decides which \
+action items are due (the completion trends compare only those); the default is today, UTC.
+
+Example: debrief metrics --from 2025-04-01 --group month";
+
 /// `debrief lint`.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
@@ -176,6 +192,42 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+}
+
+/// `debrief metrics`.
+#[derive(Debug, clap::Args)]
+pub struct MetricsArgs {
+    /// First day of detection included, YYYY-MM-DD (default: no limit).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
+    /// Last day of detection included, YYYY-MM-DD (default: no limit).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub to: Option<NaiveDate>,
+    /// Periods: quarter or month.
+    #[arg(long, value_name = "GROUP", default_value = "quarter", value_parser = group_parser())]
+    pub group: Group,
+    /// The day that decides which action items are due, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MetricsFormat::Text)]
+    pub format: MetricsFormat,
+}
+
+/// Output formats of `metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    /// A table per period with trends, then the definitions, for people.
+    Text,
+    /// The API's body: periods, completion_by_horizon, trends, definitions.
+    Json,
+}
+
+/// `--group`: clap lists quarter and month in `--help` and in its error.
+fn group_parser() -> impl clap::builder::TypedValueParser<Value = Group> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Group::ALL.iter().map(|g| g.as_str()))
+        .try_map(|s| s.parse::<Group>())
 }
 
 /// Output formats of `check`.

@@ -433,7 +433,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 
 /// Greedy word wrap to `width` columns (counted in characters); a word
 /// longer than the width gets a line of its own.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -78,6 +78,10 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             let guide = config.guide()?;
             return crate::coach::check(&open(&config).await?, &guide, &check).await;
         }
+        Command::Metrics(metrics) => {
+            crate::metrics::run(&open(&config).await?, &metrics).await?;
+            Ok(())
+        }
         Command::Serve { demo, .. } => serve(config, demo).await,
         Command::Migrate => {
             open(&config).await?;

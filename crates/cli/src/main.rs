@@ -5,6 +5,7 @@ mod cli;
 mod coach;
 mod commands;
 mod config;
+mod metrics;
 
 use clap::Parser;
 

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod checklist;
 pub mod coach;
 pub mod comms;
+pub mod dashboard;
 pub mod demo;
 pub mod document;
 pub mod error;

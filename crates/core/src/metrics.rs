@@ -3,6 +3,9 @@
 //! through. These are the numbers of the seed's metrics dashboard, computed
 //! from lifecycle times and action-item statuses, never typed in.
 //!
+//! [`crate::dashboard`] builds the dashboard from these measures for any
+//! range, by quarter or by month, with medians and trends.
+//!
 //! Everything here is a pure function of the documents passed in: no clock,
 //! no store. "Now" plays no part: an incident is counted in the quarter it
 //! was detected in, and an action item counts as done when its status says
@@ -211,12 +214,25 @@ pub struct HorizonCompletion {
 /// item counts as done when it is complete or verified: the rate measures
 /// follow-through, and a fix later found ineffective was still done.
 pub fn completion_by_horizon(docs: &[PostMortem]) -> Vec<HorizonCompletion> {
+    completion_of(docs, None)
+}
+
+/// [`completion_by_horizon`] over any collection of documents, so the
+/// dashboard can take each period's share without copying documents; with
+/// `due_by`, only the items due on or before that day count.
+pub(crate) fn completion_of<'a>(
+    docs: impl IntoIterator<Item = &'a PostMortem>,
+    due_by: Option<chrono::NaiveDate>,
+) -> Vec<HorizonCompletion> {
     let mut counts: BTreeMap<Horizon, (u32, u32)> =
         Horizon::ALL.iter().map(|h| (*h, (0, 0))).collect();
     for doc in docs {
         let base = doc.horizon_base();
         for item in &doc.action_items {
             if item.status == ActionStatus::WontDo {
+                continue;
+            }
+            if due_by.is_some_and(|day| item.due.is_none_or(|due| due > day)) {
                 continue;
             }
             let Some(h) = item.derived_horizon(base) else {
@@ -326,7 +342,7 @@ fn span(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<Durati
 
 /// `#[serde(with = "seconds_opt")]`: an optional duration as whole seconds
 /// (rounded toward zero), or null.
-mod seconds_opt {
+pub(crate) mod seconds_opt {
     use chrono::Duration;
     use serde::{Deserialize, Deserializer, Serializer};
 

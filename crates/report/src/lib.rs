@@ -5,8 +5,9 @@
 //! the order and wording of the seed's worked example (INC-2025-1128): facts,
 //! summary and impact, the timeline with what was known when, root-cause
 //! analysis, what went well and wrong, action items, communications and
-//! lessons. HTML, PDF and diagrams come later and will render the same
-//! document.
+//! lessons. [`svg`] draws an incident's fishbone and timeline, and [`charts`]
+//! the metrics dashboard's charts. HTML and PDF come later and will render
+//! the same document.
 //!
 //! Every renderer here is a pure function of the document: no clock, no IO,
 //! so the same post-mortem always renders to the same bytes.
@@ -14,6 +15,7 @@
 //! [`PostMortem`]: debrief_core::PostMortem
 
 pub mod agenda;
+pub mod charts;
 pub mod markdown;
 pub mod svg;
 

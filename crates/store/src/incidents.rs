@@ -10,7 +10,7 @@ use debrief_core::{ActionStatus, FindingKind, PostmortemStatus};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Order};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr,
 };
 use uuid::Uuid;
 use uuid::timestamp::{Timestamp, context::ContextV7};
@@ -892,6 +892,58 @@ impl Store {
             Some(audit::json(&doc)),
         )
         .await
+    }
+
+    /// Every incident `visibility` lets the caller see, sorted by key, with
+    /// its header and its action items only: the other sections are left
+    /// empty. Two queries in one read transaction, however many incidents,
+    /// so metrics over every incident never read a timeline.
+    ///
+    /// Callers that pass [`Visibility::All`] to count restricted incidents
+    /// must reveal nothing of them but aggregates.
+    pub async fn headers_and_action_items(
+        &self,
+        visibility: &Visibility,
+    ) -> Result<Vec<PostMortem>, StoreError> {
+        let mut q = incidents::Entity::find();
+        if let Some(v) = visible(visibility) {
+            q = q.filter(v);
+        }
+        let txn = self.read_txn().await?;
+        let headers = q.order_by_asc(incidents::Column::Key).all(&txn).await?;
+        let mut items = action_items::Entity::find();
+        if let Some(v) = visible(visibility) {
+            // A subquery, not a list of ids: no bound-parameter limit.
+            let ids = incidents::Entity::find()
+                .select_only()
+                .column(incidents::Column::Id)
+                .filter(v)
+                .into_query();
+            items = items.filter(action_items::Column::IncidentId.in_subquery(ids));
+        }
+        let rows = items
+            .order_by_asc(action_items::Column::IncidentId)
+            .order_by_asc(action_items::Column::Number)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut by_incident: HashMap<Uuid, Vec<debrief_core::ActionItem>> = HashMap::new();
+        for row in rows {
+            let id = row.incident_id;
+            by_incident
+                .entry(id)
+                .or_default()
+                .push(convert::action_item(row)?);
+        }
+        headers
+            .into_iter()
+            .map(|h| {
+                let id = h.id;
+                let mut doc = convert::incident_doc(h)?;
+                doc.action_items = by_incident.remove(&id).unwrap_or_default();
+                Ok(doc.with_computed())
+            })
+            .collect()
     }
 
     /// Every incident key `visibility` lets the caller see, sorted.

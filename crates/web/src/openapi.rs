@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    access, audit, auth, categories, health, incidents, review, sections, tokens, users,
+    access, audit, auth, categories, health, incidents, metrics, review, sections, tokens, users,
 };
 
 /// The API's description, assembled from the handlers' annotations.
@@ -22,6 +22,7 @@ use crate::api::{
         access::get, access::set_restricted, access::add_member, access::remove_member,
         sections::add, sections::update, sections::remove, sections::reorder, sections::fishbone, sections::communications,
         review::get, review::put, review::checks, review::acknowledge, review::agenda_md, review::agenda_ics, review::fishbone_svg,
+        metrics::get,
     ),
     components(schemas(crate::error::ErrorBody, debrief_core::PostMortem)),
     modifiers(&Security),
@@ -31,6 +32,7 @@ use crate::api::{
         (name = "sections", description = "Timeline, analysis, findings, action items, communications and lessons"),
         (name = "access", description = "Restricted incidents and their members"),
         (name = "review", description = "The guided review: response measures and targets, process deadlines, checklist, meeting agenda, and the coach's findings"),
+        (name = "metrics", description = "The metrics dashboard: volume, MTTD, MTTR, MTTC, repeats and action-item completion per period, with trends; restricted incidents counted, never named"),
         (name = "auth", description = "Signing in, the second factor, one's own account"),
         (name = "tokens", description = "API tokens"),
         (name = "users", description = "Users and roles"),

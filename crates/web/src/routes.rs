@@ -23,7 +23,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{
-    access, audit, auth, categories, health, incidents, review, sections, tokens, users,
+    access, audit, auth, categories, health, incidents, metrics, review, sections, tokens, users,
 };
 use crate::auth::{Caller, Credentials, RequestMeta, Via, credentials, is_unsafe};
 use crate::error::ApiError;
@@ -115,6 +115,9 @@ table! {
     GET "/api/v1/categories" => categories::list, Global(ReadIncident);
     POST "/api/v1/categories" => categories::add, Global(ManageCategories);
     GET "/api/v1/incidents" => incidents::list, Global(ReadIncident);
+    // Aggregates over every incident, restricted ones included: no key or
+    // title leaves the handler, so any reader may see them.
+    GET "/api/v1/metrics" => metrics::get, Global(ReadIncident);
     POST "/api/v1/incidents" => incidents::create, Global(CreateIncident);
     GET "/api/v1/incidents/{key}" => incidents::get, Incident(ReadIncident);
     PATCH "/api/v1/incidents/{key}" => incidents::patch, Incident(EditIncident);
@@ -186,6 +189,7 @@ table! {
     POST "/incidents/{key}/access" => ui::incident::access::set_restricted, Incident(ManageMembers);
     POST "/incidents/{key}/members" => ui::incident::access::add_member, Incident(ManageMembers);
     POST "/incidents/{key}/members/{name}/delete" => ui::incident::access::remove_member, Incident(ManageMembers);
+    GET "/metrics" => ui::metrics::page, Global(ReadIncident);
     GET "/admin" => ui::admin::index, Global(ReadAudit);
     GET "/admin/audit" => ui::admin::audit, Global(ReadAudit);
     GET "/admin/users" => ui::admin::users, Global(ManageUsers);

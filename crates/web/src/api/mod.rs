@@ -7,6 +7,7 @@ pub mod auth;
 pub mod categories;
 pub mod health;
 pub mod incidents;
+pub mod metrics;
 pub mod review;
 pub mod sections;
 pub mod tokens;

@@ -13,6 +13,7 @@ pub mod account;
 pub mod admin;
 pub mod incident;
 pub mod incidents;
+pub mod metrics;
 pub mod pages;
 
 use std::sync::LazyLock;
@@ -88,7 +89,8 @@ pub struct Layout {
     pub csrf: String,
     /// The page title.
     pub title: String,
-    /// Which navigation entry is current: `incidents`, `account`, `admin`.
+    /// Which navigation entry is current: `incidents`, `metrics`, `account`,
+    /// `admin`.
     pub nav: &'static str,
 }
 
