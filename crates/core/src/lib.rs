@@ -27,6 +27,7 @@ pub mod meeting;
 pub mod metrics;
 pub mod process;
 pub mod review;
+pub mod similar;
 pub mod sla;
 pub mod time;
 pub mod timeline;

@@ -21,7 +21,7 @@ use crate::api::{
         incidents::list, incidents::create, incidents::get, incidents::patch, incidents::delete, incidents::markdown,
         access::get, access::set_restricted, access::add_member, access::remove_member,
         sections::add, sections::update, sections::remove, sections::reorder, sections::fishbone, sections::communications,
-        review::get, review::put, review::checks, review::acknowledge, review::agenda_md, review::agenda_ics, review::fishbone_svg,
+        review::get, review::put, review::checks, review::acknowledge, review::agenda_md, review::agenda_ics, review::fishbone_svg, review::similar,
         metrics::get,
     ),
     components(schemas(crate::error::ErrorBody, debrief_core::PostMortem)),

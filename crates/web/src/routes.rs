@@ -130,6 +130,7 @@ table! {
     GET "/api/v1/incidents/{key}/review" => review::get, Incident(ReadIncident);
     PUT "/api/v1/incidents/{key}/review" => review::put, Incident(EditIncident);
     GET "/api/v1/incidents/{key}/checks" => review::checks, Incident(ReadIncident);
+    GET "/api/v1/incidents/{key}/similar" => review::similar, Incident(ReadIncident);
     POST "/api/v1/incidents/{key}/acknowledgements" => review::acknowledge, Incident(EditIncident);
     GET "/api/v1/incidents/{key}/agenda.md" => review::agenda_md, Incident(ReadIncident);
     GET "/api/v1/incidents/{key}/agenda.ics" => review::agenda_ics, Incident(ReadIncident);

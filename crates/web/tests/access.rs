@@ -90,6 +90,11 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
         ("PUT", "/api/v1/incidents/{key}/review", OnIncident(EDITORS)),
         ("GET", "/api/v1/incidents/{key}/checks", OnIncident(READERS)),
         (
+            "GET",
+            "/api/v1/incidents/{key}/similar",
+            OnIncident(READERS),
+        ),
+        (
             "POST",
             "/api/v1/incidents/{key}/acknowledgements",
             OnIncident(EDITORS),

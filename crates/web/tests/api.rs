@@ -944,3 +944,32 @@ async fn the_guided_review_holds_on_postgresql_too() {
     guided_review_story(&app).await;
     debrief_store::testing::drop_postgres_store(store).await;
 }
+
+#[tokio::test]
+async fn similar_incidents_name_the_repeat_and_hide_restricted_ones() {
+    let app = App::sqlite().await;
+    let ctx = Ctx::system(Utc::now());
+    for doc in debrief_core::demo::documents().unwrap() {
+        app.store.import(doc, false, &ctx).await.unwrap();
+    }
+    let r = app.get("/api/v1/incidents/INC-2025-1128/similar").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let first = &r.body[0];
+    assert_eq!(first["key"], "INC-2025-0523");
+    assert_eq!(first["repeat"], true);
+    assert!(
+        first["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("same category")
+    );
+    // Restricted and the caller not a member: never named.
+    let earlier = debrief_core::IncidentKey::parse("INC-2025-0523").unwrap();
+    app.store
+        .set_restricted(&earlier, true, &ctx)
+        .await
+        .unwrap();
+    let r = app.get("/api/v1/incidents/INC-2025-1128/similar").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text.contains("INC-2025-0523"), "{}", r.text);
+}

@@ -300,3 +300,31 @@ pub async fn fishbone_svg(
     )
         .into_response())
 }
+
+/// How many similar incidents are listed.
+const SIMILAR_LIMIT: usize = 5;
+
+/// The earlier incidents most like this one, with the reasons and whether it
+/// repeats them, among those the caller may see (a restricted incident is
+/// never named to a non-member).
+#[utoipa::path(get, path = "/api/v1/incidents/{key}/similar", tag = "review",
+    params(("key" = String, Path, description = "Incident key")),
+    responses((status = 200, body = [debrief_core::similar::SimilarIncident]), (status = 404, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw_key): Path<String>,
+) -> Result<Response, ApiError> {
+    let doc = state.store.get(&key(&raw_key)?).await?;
+    let visible = crate::api::incidents::visibility(&caller);
+    // Headers and action items of every visible incident rank them; the
+    // best are then read whole, so root causes count too.
+    let others = state.store.headers_and_action_items(&visible).await?;
+    let shortlist = debrief_core::similar::similar(&doc, &others, SIMILAR_LIMIT * 4);
+    let mut full = Vec::with_capacity(shortlist.len());
+    for s in shortlist {
+        full.push(state.store.get(&key(&s.key)?).await?);
+    }
+    let found = debrief_core::similar::similar(&doc, &full, SIMILAR_LIMIT);
+    Ok(Json(found).into_response())
+}
