@@ -113,6 +113,12 @@ pub enum Command {
     /// The metrics dashboard: volume, MTTD, MTTR, MTTC, repeats and action-item completion per period.
     #[command(long_about = METRICS_ABOUT)]
     Metrics(MetricsArgs),
+    /// Action items for external trackers: Jira CSV / JSON export, status import.
+    Actions {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::tracker::ActionsAction,
+    },
 }
 
 impl Command {

@@ -82,6 +82,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             crate::metrics::run(&open(&config).await?, &metrics).await?;
             Ok(())
         }
+        Command::Actions { action } => crate::tracker::run(&open(&config).await?, action).await,
         Command::Serve { demo, .. } => serve(config, demo).await,
         Command::Migrate => {
             open(&config).await?;
@@ -253,6 +254,23 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
+    // Webhooks: the due-date scanner and the delivery dispatcher run beside
+    // the server on the system clock and stop with it. Requests only write
+    // the outbox, so a target that hangs never holds one up.
+    let notifier = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let run = debrief_notify::worker::run(
+                store,
+                std::sync::Arc::new(debrief_notify::SystemClock),
+                debrief_notify::worker::WorkerConfig::from_env(),
+                std::future::pending(),
+            );
+            if let Err(e) = run.await {
+                tracing::error!(error = %e, "webhook delivery is not running");
+            }
+        })
+    };
     let mut state = debrief_web::AppState::new(store);
     state.secure_cookies = config.secure_cookies;
     state.require_admin_mfa = config.require_admin_mfa;
@@ -261,9 +279,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Connection info gives handlers the peer address for the audit trail
     // and the per-address login throttle.
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown())
-        .await?;
+        .await;
+    // A delivery cut off mid-flight is retried by the next start: its
+    // claim expires and it is still pending.
+    notifier.abort();
+    served?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod coach;
 mod commands;
 mod config;
 mod metrics;
+mod tracker;
 
 use clap::Parser;
 

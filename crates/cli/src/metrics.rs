@@ -29,7 +29,7 @@ pub async fn run(store: &Store, args: &MetricsArgs) -> anyhow::Result<()> {
     {
         bail!("--to ({to}) is before --from ({from})");
     }
-    let docs = store.headers_and_action_items(&Visibility::All).await?;
+    let docs = store.dashboard_inputs(&Visibility::All).await?;
     // The CLI is the edge where the clock may be read.
     let today = args.today.unwrap_or_else(|| Utc::now().date_naive());
     let d = dashboard::dashboard(&docs, args.from, args.to, args.group, today);

@@ -70,6 +70,9 @@ pub enum Action {
     ReadAudit,
     /// Create, change and disable users.
     ManageUsers,
+    /// Register and remove outbound webhooks and read their delivery log
+    /// (webhook secrets and target URLs are admin business).
+    ManageIntegrations,
 }
 
 impl Action {
@@ -82,7 +85,10 @@ impl Action {
     fn needs_admin_scope(self) -> bool {
         matches!(
             self,
-            Action::ManageMembers | Action::ManageUsers | Action::ManageCategories
+            Action::ManageMembers
+                | Action::ManageUsers
+                | Action::ManageCategories
+                | Action::ManageIntegrations
         )
     }
 }
@@ -216,6 +222,31 @@ mod tests {
         assert_eq!(decide(&a, Action::ReadAudit, None), Decision::Allow);
         assert_eq!(decide(&a, Action::EditIncident, RESTRICTED), Decision::Deny);
         assert_eq!(decide(&a, Action::ManageUsers, None), Decision::Deny);
+    }
+
+    #[test]
+    fn only_an_admin_with_an_admin_scope_manages_integrations() {
+        let m = Action::ManageIntegrations;
+        assert_eq!(
+            decide(&who(UserRole::Admin, None), m, None),
+            Decision::Allow
+        );
+        let admin_token = who(UserRole::Admin, Some(Scope::Admin));
+        assert_eq!(decide(&admin_token, m, None), Decision::Allow);
+        let write_token = who(UserRole::Admin, Some(Scope::Write));
+        assert_eq!(decide(&write_token, m, None), Decision::Deny);
+        for role in [
+            UserRole::IncidentCommander,
+            UserRole::Contributor,
+            UserRole::Viewer,
+            UserRole::Auditor,
+        ] {
+            assert_eq!(
+                decide(&who(role, None), m, None),
+                Decision::Deny,
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

@@ -21,16 +21,20 @@ pub mod demo;
 pub mod document;
 pub mod error;
 pub mod findings;
+pub mod followup;
 pub mod incident;
 pub mod input;
+pub mod knowledge;
 pub mod meeting;
 pub mod metrics;
+pub mod notify;
 pub mod process;
 pub mod review;
 pub mod similar;
 pub mod sla;
 pub mod time;
 pub mod timeline;
+pub mod tracker;
 
 pub use action::{
     ActionItem, ActionKind, ActionStatus, Addresses, Criterion, Horizon, Priority, StatusChange,

@@ -15,6 +15,7 @@
 //! [`PostMortem`]: debrief_core::PostMortem
 
 pub mod agenda;
+pub mod calendar;
 pub mod charts;
 pub mod markdown;
 pub mod svg;

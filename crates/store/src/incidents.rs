@@ -270,6 +270,7 @@ pub(crate) async fn finish_audited(
         .await?
         .ok_or_else(|| StoreError::Database(DbErr::RecordNotFound(format!("incident {id}"))))?;
     let doc = load_document(&txn, header).await?;
+    crate::search::reindex(&txn, &doc).await?;
     audit::append(&txn, ctx, action, object, before, after).await?;
     txn.commit().await?;
     Ok(doc.with_computed())
@@ -811,77 +812,12 @@ impl Store {
     /// replaced incident keeps its restriction and its members.
     pub async fn import(
         &self,
-        mut doc: PostMortem,
+        doc: PostMortem,
         replace: bool,
         ctx: &Ctx,
     ) -> Result<PostMortem, StoreError> {
-        let now = ctx.now;
-        if doc.version <= 0 {
-            doc.version = 1;
-        }
-        let created_at = *doc.created_at.get_or_insert(now);
-        let updated_at = *doc.updated_at.get_or_insert(now);
-        assign_ids(&mut doc, now);
-        StoreError::check(doc.validate())?;
-
         let txn = self.write_txn().await?;
-        let existing = find_header(&txn, &doc.key).await?;
-        let mut kept_access = None;
-        let mut before = None;
-        let id = match existing {
-            Some(_) if !replace => {
-                return Err(StoreError::AlreadyExists {
-                    what: format!("incident {}", doc.key),
-                });
-            }
-            Some(old) => {
-                let id = old.id;
-                let restricted = old.restricted;
-                let members = incident_members::Entity::find()
-                    .filter(incident_members::Column::IncidentId.eq(id))
-                    .all(&txn)
-                    .await?;
-                kept_access = Some((restricted, members));
-                before = Some(audit::json(&load_document(&txn, old).await?));
-                // Sections and memberships go with it (ON DELETE CASCADE);
-                // the access settings are put back below.
-                incidents::Entity::delete_by_id(id).exec(&txn).await?;
-                id
-            }
-            None => new_id(now),
-        };
-        if let Some(c) = doc.category.as_deref() {
-            ensure_category(&txn, c, now).await?;
-        }
-        let key = doc.key.clone();
-        incidents::Entity::insert(convert::incident_row(
-            &doc,
-            id,
-            doc.version,
-            created_at,
-            updated_at,
-        )?)
-        .exec_without_returning(&txn)
-        .await
-        .map_err(|e| unique_as_exists(e, || format!("incident {key}")))?;
-        insert_sections(&txn, &doc, id).await.map_err(|e| match e {
-            StoreError::Database(e) => unique_as_exists(e, || {
-                format!("an item id of {key} (item ids are unique across incidents)")
-            }),
-            other => other,
-        })?;
-        if let Some((restricted, members)) = kept_access {
-            if restricted {
-                incidents::Entity::update_many()
-                    .col_expr(incidents::Column::Restricted, Expr::value(true))
-                    .filter(incidents::Column::Id.eq(id))
-                    .exec(&txn)
-                    .await?;
-            }
-            let rows: Vec<incident_members::ActiveModel> =
-                members.into_iter().map(Into::into).collect();
-            insert_chunked::<incident_members::Entity, _>(&txn, rows, 3).await?;
-        }
+        let (id, key, before, after) = import_into(&txn, doc, replace, ctx).await?;
         finish_audited(
             txn,
             id,
@@ -889,9 +825,33 @@ impl Store {
             "incident.import",
             &incident_object(&key),
             before,
-            Some(audit::json(&doc)),
+            Some(after),
         )
         .await
+    }
+
+    /// Stores many new documents in one transaction, as [`Store::import`]
+    /// does one (each with its own audit entry): all of them, or, if one is
+    /// refused, none. Returns how many were stored. For loading a data set:
+    /// one commit (one disk flush) instead of one per incident.
+    pub async fn import_many(&self, docs: Vec<PostMortem>, ctx: &Ctx) -> Result<usize, StoreError> {
+        let n = docs.len();
+        let txn = self.write_txn().await?;
+        for doc in docs {
+            let (id, key, before, after) = import_into(&txn, doc, false, ctx).await?;
+            crate::search::reindex_id(&txn, id).await?;
+            audit::append(
+                &txn,
+                ctx,
+                "incident.import",
+                &incident_object(&key),
+                before,
+                Some(after),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(n)
     }
 
     /// Every incident `visibility` lets the caller see, sorted by key, with
@@ -989,4 +949,81 @@ async fn next_generated_key<C: ConnectionTrait>(
         .collect();
     let next = used.iter().max().copied().unwrap_or(0) + 1;
     Ok(IncidentKey::generated(year, next))
+}
+
+/// The body of [`Store::import`] inside `txn`, without the audit entry:
+/// returns the incident's row id, key, and the audit texts before and after.
+async fn import_into(
+    txn: &sea_orm::DatabaseTransaction,
+    mut doc: PostMortem,
+    replace: bool,
+    ctx: &Ctx,
+) -> Result<(Uuid, IncidentKey, Option<String>, String), StoreError> {
+    let now = ctx.now;
+    if doc.version <= 0 {
+        doc.version = 1;
+    }
+    let created_at = *doc.created_at.get_or_insert(now);
+    let updated_at = *doc.updated_at.get_or_insert(now);
+    assign_ids(&mut doc, now);
+    StoreError::check(doc.validate())?;
+
+    let existing = find_header(txn, &doc.key).await?;
+    let mut kept_access = None;
+    let mut before = None;
+    let id = match existing {
+        Some(_) if !replace => {
+            return Err(StoreError::AlreadyExists {
+                what: format!("incident {}", doc.key),
+            });
+        }
+        Some(old) => {
+            let id = old.id;
+            let restricted = old.restricted;
+            let members = incident_members::Entity::find()
+                .filter(incident_members::Column::IncidentId.eq(id))
+                .all(txn)
+                .await?;
+            kept_access = Some((restricted, members));
+            before = Some(audit::json(&load_document(txn, old).await?));
+            // Sections and memberships go with it (ON DELETE CASCADE);
+            // the access settings are put back below.
+            incidents::Entity::delete_by_id(id).exec(txn).await?;
+            id
+        }
+        None => new_id(now),
+    };
+    if let Some(c) = doc.category.as_deref() {
+        ensure_category(txn, c, now).await?;
+    }
+    let key = doc.key.clone();
+    incidents::Entity::insert(convert::incident_row(
+        &doc,
+        id,
+        doc.version,
+        created_at,
+        updated_at,
+    )?)
+    .exec_without_returning(txn)
+    .await
+    .map_err(|e| unique_as_exists(e, || format!("incident {key}")))?;
+    insert_sections(txn, &doc, id).await.map_err(|e| match e {
+        StoreError::Database(e) => unique_as_exists(e, || {
+            format!("an item id of {key} (item ids are unique across incidents)")
+        }),
+        other => other,
+    })?;
+    if let Some((restricted, members)) = kept_access {
+        if restricted {
+            incidents::Entity::update_many()
+                .col_expr(incidents::Column::Restricted, Expr::value(true))
+                .filter(incidents::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+        }
+        let rows: Vec<incident_members::ActiveModel> =
+            members.into_iter().map(Into::into).collect();
+        insert_chunked::<incident_members::Entity, _>(txn, rows, 3).await?;
+    }
+    Ok((id, key, before, audit::json(&doc)))
 }

@@ -59,15 +59,31 @@ pub use accounts::{
     SessionInfo, SessionPolicy, User,
 };
 pub use audit::AuditFilter;
+pub use knowledge::{CategoryCount, KnowledgeNote};
+pub use outbox::{DueCandidate, NewEvent};
+pub use search::{SearchHit, SearchPage, SearchQuery};
+pub use webhooks::{
+    Attempt, AttemptRecord, Delivery, DeliveryStatus, DueDelivery, NewWebhook, NextStep, Webhook,
+    WebhookFormat,
+};
 
 pub mod accounts;
+mod actions;
 pub mod audit;
 mod convert;
+mod dashboard;
 pub mod entity;
+pub mod feeds;
 mod incidents;
+pub mod knowledge;
 pub mod migration;
+pub mod outbox;
+pub mod search;
 mod sections;
+pub mod similar;
 pub mod testing;
+pub mod tracker;
+pub mod webhooks;
 
 use entity::categories;
 

@@ -82,6 +82,7 @@ async fn commit_audited(
     before: Option<String>,
     after: Option<String>,
 ) -> Result<PostMortem, StoreError> {
+    crate::search::reindex(&txn, &doc).await?;
     audit::append(&txn, ctx, action, object, before, after).await?;
     txn.commit().await?;
     Ok(doc.with_computed())
@@ -503,6 +504,9 @@ impl Store {
                 errs.0.extend(doc.validate_links(&a).0);
                 StoreError::check(errs)?;
                 update_row(&txn, convert::action_row(&a, iid)?).await?;
+                if let Some(old) = doc.action_items.iter().find(|x| x.id == id) {
+                    crate::outbox::record_action_transition(&txn, now, iid, old, &a).await?;
+                }
             }
             SectionItem::Lesson(l) => {
                 StoreError::check(l.validate())?;
@@ -858,6 +862,7 @@ impl Store {
             .map_err(|e: DbErr| {
                 unique_as_exists(e, || "a timeline entry with one of these ids".to_owned())
             })?;
+        crate::search::reindex_id(&txn, iid).await?;
         // The count only: a bulk import of 100,000 events would otherwise
         // copy the whole import into the trail.
         audit::append(

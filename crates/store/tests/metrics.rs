@@ -1,4 +1,5 @@
-//! `Store::headers_and_action_items`, the read the metrics dashboard makes:
+//! `Store::headers_and_action_items` and `Store::dashboard_inputs`, the
+//! reads the metrics dashboard makes:
 //! every incident's header and action items at once, restricted incidents
 //! included or not as asked, on SQLite and (with `DEBRIEF_TEST_PG`, see
 //! `story.rs`) on PostgreSQL.
@@ -7,6 +8,7 @@
 
 use chrono::{TimeZone, Utc};
 use debrief_core::IncidentKey;
+use debrief_core::dashboard::{Group, dashboard};
 use debrief_store::{Ctx, NewUser, Store, UserRole, Visibility};
 
 #[tokio::test]
@@ -93,4 +95,28 @@ async fn every_incident_comes_with_its_action_items_and_nothing_else(store: Stor
         .map(|d| d.action_items.len())
         .sum();
     assert_eq!(items, all_items);
+
+    // The slim read the dashboard makes gives the very same dashboard, and
+    // hides the same incidents.
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+    let slim = store.dashboard_inputs(&Visibility::All).await.unwrap();
+    assert_eq!(slim.len(), 35);
+    for group in [Group::Quarter, Group::Month] {
+        let want = serde_json::to_value(dashboard(&all, None, None, group, today)).unwrap();
+        let got = serde_json::to_value(dashboard(&slim, None, None, group, today)).unwrap();
+        assert_eq!(got, want, "{group}");
+    }
+    let slim_seen = store
+        .dashboard_inputs(&Visibility::User(viewer.id))
+        .await
+        .unwrap();
+    assert_eq!(slim_seen.len(), 34);
+    assert!(slim_seen.iter().all(|d| d.key != secret));
+    assert_eq!(
+        slim_seen
+            .iter()
+            .map(|d| d.action_items.len())
+            .sum::<usize>(),
+        all_items
+    );
 }

@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::webhooks;
 use crate::api::{
     access, audit, auth, categories, health, incidents, metrics, review, sections, tokens, users,
 };
@@ -110,6 +111,11 @@ table! {
     POST "/api/v1/users/{name}/disable" => users::disable, Global(ManageUsers);
     POST "/api/v1/users/{name}/enable" => users::enable, Global(ManageUsers);
     GET "/api/v1/notifications" => users::notifications, Global(ManageUsers);
+    GET "/api/v1/webhooks" => webhooks::list, Global(ManageIntegrations);
+    POST "/api/v1/webhooks" => webhooks::create, Global(ManageIntegrations);
+    DELETE "/api/v1/webhooks/{id}" => webhooks::remove, Global(ManageIntegrations);
+    GET "/api/v1/webhooks/{id}/deliveries" => webhooks::deliveries, Global(ManageIntegrations);
+    POST "/api/v1/webhooks/{id}/test" => webhooks::test, Global(ManageIntegrations);
     GET "/api/v1/audit" => audit::list, Global(ReadAudit);
     GET "/api/v1/audit/verify" => audit::verify, Global(ReadAudit);
     GET "/api/v1/categories" => categories::list, Global(ReadIncident);
@@ -118,6 +124,27 @@ table! {
     // Aggregates over every incident, restricted ones included: no key or
     // title leaves the handler, so any reader may see them.
     GET "/api/v1/metrics" => metrics::get, Global(ReadIncident);
+    // Search and the knowledge base filter by the caller's visibility.
+    GET "/api/v1/search" => crate::api::search::search, Global(ReadIncident);
+    GET "/api/v1/knowledge" => crate::api::knowledge::categories, Global(ReadIncident);
+    GET "/api/v1/knowledge/{category}" => crate::api::knowledge::entry, Global(ReadIncident);
+    PUT "/api/v1/knowledge/{category}/notes" => crate::api::knowledge::put_notes, Global(EditIncident);
+    // Action items across incidents: only those the caller may see.
+    GET "/api/v1/action-items" => crate::api::actions::list, Global(ReadIncident);
+    GET "/api/v1/action-items/reviews/weekly" => crate::api::actions::weekly, Global(ReadIncident);
+    GET "/api/v1/action-items/reviews/monthly" => crate::api::actions::monthly, Global(ReadIncident);
+    GET "/api/v1/action-items/reviews/quarterly" => crate::api::actions::quarterly, Global(ReadIncident);
+    POST "/api/v1/incidents/{key}/action_items/{id}/verification" => crate::api::actions::verify, Incident(EditIncident);
+    // Tracker export and import: only items the caller may see; the import
+    // checks edit rights per item, all or nothing.
+    GET "/api/v1/action-items/export.csv" => crate::api::tracker::export_csv, Global(ReadIncident);
+    GET "/api/v1/action-items/export.json" => crate::api::tracker::export_json, Global(ReadIncident);
+    POST "/api/v1/action-items/import" => crate::api::tracker::import, Global(EditIncident);
+    GET "/api/v1/me/feeds" => crate::api::feeds::mine, SignedIn;
+    POST "/api/v1/me/feeds" => crate::api::feeds::create, SignedIn;
+    DELETE "/api/v1/me/feeds/{id}" => crate::api::feeds::revoke, SignedIn;
+    // The token in the path is the credential: calendar apps cannot sign in.
+    GET "/feeds/{token}" => crate::api::feeds::fetch, Public;
     POST "/api/v1/incidents" => incidents::create, Global(CreateIncident);
     GET "/api/v1/incidents/{key}" => incidents::get, Incident(ReadIncident);
     PATCH "/api/v1/incidents/{key}" => incidents::patch, Incident(EditIncident);
@@ -158,10 +185,16 @@ table! {
     GET "/account/tokens" => account::tokens, SignedIn;
     POST "/account/tokens" => account::create_token, SignedIn;
     POST "/account/tokens/{id}/revoke" => account::revoke_token, SignedIn;
+    GET "/account/feeds" => ui::feeds::show, SignedIn;
+    POST "/account/feeds" => ui::feeds::create, SignedIn;
+    POST "/account/feeds/{id}/revoke" => ui::feeds::revoke, SignedIn;
+    GET "/actions/tracker" => ui::tracker::show, Global(ReadIncident);
+    POST "/actions/tracker/import" => ui::tracker::import, Global(EditIncident);
     GET "/incidents" => ui::incidents::list, Global(ReadIncident);
     POST "/incidents" => ui::incidents::create, Global(CreateIncident);
     GET "/incidents/{key}" => ui::incident::show, Incident(ReadIncident);
     GET "/incidents/{key}/export.md" => ui::incident::export_md, Incident(ReadIncident);
+    GET "/incidents/{key}/similar" => ui::incident::similar::show, Incident(ReadIncident);
     GET "/incidents/{key}/export.json" => ui::incident::export_json, Incident(ReadIncident);
     POST "/incidents/{key}/header" => ui::incident::head::update_header, Incident(EditIncident);
     POST "/incidents/{key}/overview" => ui::incident::head::update_overview, Incident(EditIncident);
@@ -177,6 +210,7 @@ table! {
     POST "/incidents/{key}/actions" => ui::incident::actions::add_action, Incident(EditIncident);
     POST "/incidents/{key}/actions/{id}/status" => ui::incident::actions::set_action_status, Incident(EditIncident);
     POST "/incidents/{key}/actions/{id}/criteria/{n}" => ui::incident::actions::toggle_criterion, Incident(EditIncident);
+    POST "/incidents/{key}/actions/{id}/verify" => ui::incident::actions::verify_action, Incident(EditIncident);
     POST "/incidents/{key}/communications/internal" => ui::incident::comms::update_internal, Incident(EditIncident);
     POST "/incidents/{key}/communications/customer" => ui::incident::comms::update_customer, Incident(EditIncident);
     POST "/incidents/{key}/items/{section}/{id}" => ui::incident::items::update, Incident(EditIncident);
@@ -191,6 +225,12 @@ table! {
     POST "/incidents/{key}/members" => ui::incident::access::add_member, Incident(ManageMembers);
     POST "/incidents/{key}/members/{name}/delete" => ui::incident::access::remove_member, Incident(ManageMembers);
     GET "/metrics" => ui::metrics::page, Global(ReadIncident);
+    GET "/search" => ui::search::page, Global(ReadIncident);
+    GET "/knowledge" => ui::knowledge::index, Global(ReadIncident);
+    GET "/knowledge/{category}" => ui::knowledge::entry, Global(ReadIncident);
+    POST "/knowledge/{category}/notes" => ui::knowledge::save_notes, Global(EditIncident);
+    GET "/actions" => ui::actions::page, Global(ReadIncident);
+    GET "/actions/review" => ui::actions::review, Global(ReadIncident);
     GET "/admin" => ui::admin::index, Global(ReadAudit);
     GET "/admin/audit" => ui::admin::audit, Global(ReadAudit);
     GET "/admin/users" => ui::admin::users, Global(ManageUsers);
@@ -200,6 +240,11 @@ table! {
     POST "/admin/users/{name}/enable" => ui::admin::enable, Global(ManageUsers);
     GET "/admin/tokens" => ui::admin::tokens, Global(ManageUsers);
     POST "/admin/tokens/{id}/revoke" => ui::admin::revoke_token, Global(ManageUsers);
+    GET "/admin/webhooks" => ui::webhooks::page, Global(ManageIntegrations);
+    POST "/admin/webhooks" => ui::webhooks::create, Global(ManageIntegrations);
+    GET "/admin/webhooks/{id}" => ui::webhooks::log, Global(ManageIntegrations);
+    POST "/admin/webhooks/{id}/delete" => ui::webhooks::delete, Global(ManageIntegrations);
+    POST "/admin/webhooks/{id}/test" => ui::webhooks::test, Global(ManageIntegrations);
 }
 
 /// The refusal an admin without a second factor gets on anything but
@@ -222,8 +267,22 @@ pub fn router(state: AppState) -> Router {
         // but the SameSite=Lax session cookie keeps another site from making
         // the authenticated requests that attack needs.
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only (never the query string), and a
+        // calendar feed's path with its token hidden: the token is the
+        // credential, and secrets never reach the logs.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            tracing::debug_span!("request", method = %req.method(), path = %log_path(req.uri().path()))
+        }))
         .with_state(state)
+}
+
+/// `path` as it may be logged: a calendar feed's token replaced.
+pub fn log_path(path: &str) -> &str {
+    if path.starts_with("/feeds/") {
+        "/feeds/[token]"
+    } else {
+        path
+    }
 }
 
 /// The policy of a route, looked up on every request: built once.
@@ -497,6 +556,21 @@ fn forbidden(action: Action) -> String {
             Action::ManageCategories => "managing categories",
             Action::ReadAudit => "reading the audit trail",
             Action::ManageUsers => "managing users and tokens",
+            Action::ManageIntegrations => "managing webhooks",
         }
     )
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::log_path;
+
+    #[test]
+    fn a_feed_token_never_reaches_the_log() {
+        assert_eq!(log_path("/feeds/dbc_s3cr3t"), "/feeds/[token]");
+        assert_eq!(
+            log_path("/incidents/INC-2025-1128"),
+            "/incidents/INC-2025-1128"
+        );
+    }
 }

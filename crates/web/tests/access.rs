@@ -71,12 +71,52 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
         ("POST", "/api/v1/users/{name}/disable", Roles(ADMINS)),
         ("POST", "/api/v1/users/{name}/enable", Roles(ADMINS)),
         ("GET", "/api/v1/notifications", Roles(ADMINS)),
+        ("GET", "/api/v1/webhooks", Roles(ADMINS)),
+        ("POST", "/api/v1/webhooks", Roles(ADMINS)),
+        ("DELETE", "/api/v1/webhooks/{id}", Roles(ADMINS)),
+        ("GET", "/api/v1/webhooks/{id}/deliveries", Roles(ADMINS)),
+        ("POST", "/api/v1/webhooks/{id}/test", Roles(ADMINS)),
         ("GET", "/api/v1/audit", Roles(AUDIT)),
         ("GET", "/api/v1/audit/verify", Roles(AUDIT)),
         ("GET", "/api/v1/categories", Roles(READERS)),
         ("POST", "/api/v1/categories", Roles(COMMANDERS)),
         ("GET", "/api/v1/incidents", Roles(READERS)),
         ("GET", "/api/v1/metrics", Roles(READERS)),
+        ("GET", "/api/v1/search", Roles(READERS)),
+        ("GET", "/api/v1/knowledge", Roles(READERS)),
+        ("GET", "/api/v1/knowledge/{category}", Roles(READERS)),
+        ("PUT", "/api/v1/knowledge/{category}/notes", Roles(EDITORS)),
+        ("GET", "/api/v1/action-items/export.csv", Roles(READERS)),
+        ("GET", "/api/v1/action-items/export.json", Roles(READERS)),
+        ("POST", "/api/v1/action-items/import", Roles(EDITORS)),
+        ("GET", "/api/v1/me/feeds", Anyone),
+        ("POST", "/api/v1/me/feeds", Anyone),
+        ("DELETE", "/api/v1/me/feeds/{id}", Anyone),
+        ("GET", "/feeds/{token}", Public),
+        ("GET", "/api/v1/action-items", Roles(READERS)),
+        ("GET", "/api/v1/action-items/reviews/weekly", Roles(READERS)),
+        (
+            "GET",
+            "/api/v1/action-items/reviews/monthly",
+            Roles(READERS),
+        ),
+        (
+            "GET",
+            "/api/v1/action-items/reviews/quarterly",
+            Roles(READERS),
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/{key}/action_items/{id}/verification",
+            OnIncident(EDITORS),
+        ),
+        ("GET", "/actions", Roles(READERS)),
+        ("GET", "/actions/review", Roles(READERS)),
+        (
+            "POST",
+            "/incidents/{key}/actions/{id}/verify",
+            OnIncident(EDITORS),
+        ),
         ("POST", "/api/v1/incidents", Roles(EDITORS)),
         ("GET", "/api/v1/incidents/{key}", OnIncident(READERS)),
         ("PATCH", "/api/v1/incidents/{key}", OnIncident(EDITORS)),
@@ -179,11 +219,21 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
         ("GET", "/account/tokens", Anyone),
         ("POST", "/account/tokens", Anyone),
         ("POST", "/account/tokens/{id}/revoke", Anyone),
+        ("GET", "/account/feeds", Anyone),
+        ("POST", "/account/feeds", Anyone),
+        ("POST", "/account/feeds/{id}/revoke", Anyone),
+        ("GET", "/actions/tracker", Roles(READERS)),
+        ("POST", "/actions/tracker/import", Roles(EDITORS)),
         ("GET", "/incidents", Roles(READERS)),
         ("GET", "/metrics", Roles(READERS)),
+        ("GET", "/search", Roles(READERS)),
+        ("GET", "/knowledge", Roles(READERS)),
+        ("GET", "/knowledge/{category}", Roles(READERS)),
+        ("POST", "/knowledge/{category}/notes", Roles(EDITORS)),
         ("POST", "/incidents", Roles(EDITORS)),
         ("GET", "/incidents/{key}", OnIncident(READERS)),
         ("GET", "/incidents/{key}/export.md", OnIncident(READERS)),
+        ("GET", "/incidents/{key}/similar", OnIncident(READERS)),
         ("GET", "/incidents/{key}/export.json", OnIncident(READERS)),
         ("POST", "/incidents/{key}/header", OnIncident(EDITORS)),
         ("POST", "/incidents/{key}/overview", OnIncident(EDITORS)),
@@ -274,6 +324,11 @@ fn expectations() -> Vec<(&'static str, &'static str, Rule)> {
         ("POST", "/admin/users/{name}/enable", Roles(ADMINS)),
         ("GET", "/admin/tokens", Roles(ADMINS)),
         ("POST", "/admin/tokens/{id}/revoke", Roles(ADMINS)),
+        ("GET", "/admin/webhooks", Roles(ADMINS)),
+        ("POST", "/admin/webhooks", Roles(ADMINS)),
+        ("GET", "/admin/webhooks/{id}", Roles(ADMINS)),
+        ("POST", "/admin/webhooks/{id}/delete", Roles(ADMINS)),
+        ("POST", "/admin/webhooks/{id}/test", Roles(ADMINS)),
     ]
 }
 
@@ -449,6 +504,23 @@ impl Fixture {
             .replace("{key}", key.as_str())
             .replace("{section}", section)
             .replace("{n}", "0");
+        // A live feed's token: the token is the credential, whoever asks.
+        if path.contains("{token}") {
+            let viewer = self.store.user_by_name("u-viewer").await.unwrap().unwrap();
+            let (_, token) = self
+                .store
+                .create_feed(
+                    viewer.id,
+                    debrief_store::feeds::FeedScope::Person,
+                    "Sam",
+                    &self.ctx,
+                )
+                .await
+                .unwrap();
+            path = path.replace("{token}", token.expose());
+        }
+        // A category every fresh database has.
+        path = path.replace("{category}", "Phishing");
         if path.contains("{name}") {
             let name = if pattern.contains("/members/") {
                 "u-viewer".to_owned()
@@ -469,6 +541,23 @@ impl Fixture {
                     .0
                     .id
                     .to_string()
+            } else if pattern.starts_with("/api/v1/me/feeds")
+                || pattern.starts_with("/account/feeds")
+            {
+                let owner = caller.map_or("u-viewer", |c| c.0);
+                let user = self.store.user_by_name(owner).await.unwrap().unwrap();
+                self.store
+                    .create_feed(
+                        user.id,
+                        debrief_store::feeds::FeedScope::Person,
+                        "Sam",
+                        &self.ctx,
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+                    .to_string()
             } else if pattern.starts_with("/api/v1/tokens") || pattern.starts_with("/admin/tokens/")
             {
                 self.store
@@ -478,6 +567,43 @@ impl Fixture {
                     .0
                     .id
                     .to_string()
+            } else if pattern.starts_with("/api/v1/webhooks/")
+                || pattern.starts_with("/admin/webhooks/")
+            {
+                self.store
+                    .create_webhook(
+                        debrief_store::NewWebhook {
+                            name: "matrix".into(),
+                            url: "https://hooks.example/matrix".into(),
+                            format: debrief_store::WebhookFormat::Generic,
+                            events: vec![debrief_core::notify::EventKind::Overdue],
+                            secret: None,
+                        },
+                        &self.ctx,
+                    )
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+                    .to_string()
+            } else if pattern.ends_with("/verify") || pattern.ends_with("/verification") {
+                // A complete item with every criterion met: a verdict passes.
+                let item = serde_json::from_value(
+                    json!({"title": "Fixed", "priority": "high", "status": "complete",
+                        "success_criteria": [{"text": "Done", "done": true}]}),
+                )
+                .unwrap();
+                let (_, id) = self
+                    .store
+                    .add_item(
+                        &key,
+                        debrief_store::SectionItem::ActionItem(item),
+                        None,
+                        &self.ctx,
+                    )
+                    .await
+                    .unwrap();
+                id.to_string()
             } else if pattern.starts_with("/incidents/{key}/actions/") {
                 let item = serde_json::from_value(
                     json!({"title": "Fix it", "priority": "high", "status": "planned",
@@ -527,10 +653,23 @@ impl Fixture {
                 Some(json!({"code": "000000"}))
             }
             ("POST", "/api/v1/me/tokens") => Some(json!({"name": "new", "scope": "read"})),
+            ("POST", "/api/v1/me/feeds") | ("POST", "/account/feeds") => {
+                Some(json!({"scope": "person", "subject": "Sam"}))
+            }
+            ("POST", "/actions/tracker/import") => Some(json!({"csv": "Issue key,Status\n"})),
             ("POST", "/api/v1/users") => {
                 Some(json!({"name": format!("new-{n}"), "role": "viewer", "password": PASSWORD}))
             }
             ("PUT", "/api/v1/users/{name}/role") => Some(json!({"role": "contributor"})),
+            ("PUT", "/api/v1/knowledge/{category}/notes")
+            | ("POST", "/knowledge/{category}/notes") => {
+                Some(json!({"body": format!("Notes {n}")}))
+            }
+            ("POST", "/api/v1/webhooks") => {
+                Some(json!({"name": "hook", "url": "https://hooks.example/x"}))
+            }
+            ("POST", "/admin/webhooks") => Some(json!({"name": "hook",
+                "url": "https://hooks.example/x", "format": "slack", "ev_overdue": "on"})),
             ("POST", "/api/v1/categories") => Some(json!({"name": format!("Category {n}")})),
             ("POST", "/api/v1/incidents") => Some(json!({"title": "New", "severity": "low"})),
             ("PATCH", "/api/v1/incidents/{key}") => Some(json!({"title": "Changed"})),
@@ -551,6 +690,9 @@ impl Fixture {
                 json!({"occurred_at": "2025-11-28T03:00:00Z", "phase": "response", "title": "Step"}),
             ),
             ("PUT", "/api/v1/incidents/{key}/{section}/order") => Some(json!({"ids": [entry]})),
+            ("POST", "/api/v1/incidents/{key}/action_items/{id}/verification") => {
+                Some(json!({"effective": true, "evidence": "Shown in the test"}))
+            }
             ("POST", "/login") => Some(json!({"name": "u-viewer", "password": PASSWORD})),
             ("POST", "/login/mfa") | ("POST", "/account/totp/confirm") => {
                 Some(json!({"code": "000000"}))
@@ -608,6 +750,8 @@ impl Fixture {
                         "rule": "pitfall-no-primary-cause", "field": "root_causes", "reason": "Later"}),
                     "/incidents/{key}/access" => json!({ "restricted": "on" }),
                     "/incidents/{key}/members" => json!({ "name": "u-viewer" }),
+                    "/incidents/{key}/actions/{id}/verify" => json!({"version": version,
+                        "verdict": "effective", "evidence": "Shown in the test"}),
                     "/incidents/{key}/actions/{id}/status" => {
                         json!({"version": version, "status": "in_progress"})
                     }
@@ -698,10 +842,21 @@ fn expected_status(
             | "/api/v1/incidents/{key}/{section}"
             | "/api/v1/incidents/{key}/acknowledgements",
         ) => StatusCode::CREATED,
+        ("POST", "/api/v1/me/feeds") => StatusCode::CREATED,
+        ("POST", "/api/v1/webhooks") => StatusCode::CREATED,
+        ("POST", "/api/v1/webhooks/{id}/test") => StatusCode::ACCEPTED,
+        // Sent without a body: the policy let it through, the empty file
+        // is refused (all-or-nothing import of nothing).
+        ("POST", "/api/v1/action-items/import") => StatusCode::UNPROCESSABLE_ENTITY,
+        // Sent without `q`: the policy let it through, the search is refused.
+        ("GET", "/api/v1/search") => StatusCode::UNPROCESSABLE_ENTITY,
         ("DELETE", _) | ("POST", "/api/v1/auth/logout") => StatusCode::NO_CONTENT,
         // A page's successful form post redirects (post/redirect/get),
         // except where the answer shows a secret once.
         ("POST", "/account/tokens") => StatusCode::CREATED,
+        ("POST", "/account/feeds") => StatusCode::CREATED,
+        ("POST", "/admin/webhooks") => StatusCode::CREATED,
+        ("POST", "/actions/tracker/import") => StatusCode::OK,
         ("POST", _) if is_page(pattern) => StatusCode::SEE_OTHER,
         _ => StatusCode::OK,
     })

@@ -1421,3 +1421,68 @@ async fn incident_page_edit_forms_in_the_browser() {
     }
     browser.finish().await;
 }
+
+/// Fails the test when the page at 375 px scrolls sideways.
+async fn fits_a_phone(browser: &Browser, name: &str) {
+    browser.resize(375, 800).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.screenshot(&format!("{name}-375")).await;
+    let widths = browser
+        .js("return [document.documentElement.scrollWidth, window.innerWidth]")
+        .await;
+    if widths[0].as_u64() > widths[1].as_u64() {
+        browser
+            .fail(&format!(
+                "{name}: at 375 px the page scrolls sideways (scrollWidth, innerWidth = {widths})"
+            ))
+            .await;
+    }
+    browser.resize(1280, 900).await;
+}
+
+#[tokio::test]
+async fn the_learning_loop_pages_work_in_a_real_browser() {
+    let Some((app, browser)) = start("learning").await else {
+        return;
+    };
+    sign_in(&app, &browser, VIEWER).await;
+
+    // The similar-incidents panel loads after the page (htmx) and tells the
+    // "same incident twice" story.
+    browser
+        .goto(&app.url(&format!("/incidents/{DEMO_KEY}")))
+        .await;
+    browser.wait_for(".repeat-story").await;
+    browser.wait_for_text("This repeats INC-2025-0523").await;
+    browser.wait_for_text("Shown NOT effective").await;
+    browser
+        .js("document.getElementById('similar').scrollIntoView()")
+        .await;
+    browser.screenshot("similar-panel").await;
+
+    // Action items across incidents, with their filters and reviews.
+    browser.goto(&app.url("/actions?overdue=true")).await;
+    browser.wait_for("form.filters").await;
+    browser.screenshot("actions").await;
+    fits_a_phone(&browser, "actions").await;
+    browser
+        .goto(&app.url("/actions/review?period=quarter"))
+        .await;
+    browser.wait_for("h1").await;
+    browser.screenshot("actions-review").await;
+
+    // Search with highlighted hits, and the knowledge base entry.
+    browser.goto(&app.url("/search?q=backup+codes")).await;
+    browser.wait_for("mark").await;
+    browser.wait_for_text(DEMO_KEY).await;
+    browser.screenshot("search").await;
+    fits_a_phone(&browser, "search").await;
+    browser
+        .goto(&app.url("/knowledge/Authentication%20Bypass"))
+        .await;
+    browser.wait_for_text("Weak MFA implementation").await;
+    browser.screenshot("knowledge").await;
+    fits_a_phone(&browser, "knowledge").await;
+
+    browser.finish().await;
+}

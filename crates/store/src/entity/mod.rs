@@ -7,10 +7,12 @@
 
 #![allow(missing_docs)] // columns are documented on the core types they store
 
+pub mod action_events;
 pub mod action_items;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod backup_codes;
+pub mod calendar_feeds;
 pub mod categories;
 pub mod findings;
 pub mod fishbone_causes;
@@ -18,6 +20,7 @@ pub mod five_whys;
 pub mod fmea_rows;
 pub mod incident_members;
 pub mod incidents;
+pub mod knowledge_notes;
 pub mod lessons;
 pub mod login_throttle;
 pub mod notifications;
@@ -26,3 +29,6 @@ pub mod sessions;
 pub mod settings;
 pub mod timeline_entries;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhook_deliveries;
+pub mod webhooks;

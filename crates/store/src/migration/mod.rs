@@ -11,6 +11,11 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_accounts;
 mod m20261122_000003_review;
+mod m20261122_000004_webhooks;
+mod m20261122_000005_feeds;
+mod m20261122_000006_search;
+mod m20261122_000007_action_index;
+mod m20261122_000008_similar;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +27,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_accounts::Migration),
             Box::new(m20261122_000003_review::Migration),
+            Box::new(m20261122_000004_webhooks::Migration),
+            Box::new(m20261122_000005_feeds::Migration),
+            Box::new(m20261122_000006_search::Migration),
+            Box::new(m20261122_000007_action_index::Migration),
+            Box::new(m20261122_000008_similar::Migration),
         ]
     }
 }

@@ -82,10 +82,7 @@ pub fn parse_range(from: &str, to: &str, group: &str) -> Result<Range, Vec<(Stri
 /// The dashboard over every incident, restricted ones included, made on
 /// the service clock's day.
 pub async fn compute(state: &AppState, range: Range) -> Result<Dashboard, ApiError> {
-    let docs = state
-        .store
-        .headers_and_action_items(&Visibility::All)
-        .await?;
+    let docs = state.store.dashboard_inputs(&Visibility::All).await?;
     Ok(dashboard::dashboard(
         &docs,
         range.from,

@@ -317,14 +317,12 @@ pub async fn similar(
 ) -> Result<Response, ApiError> {
     let doc = state.store.get(&key(&raw_key)?).await?;
     let visible = crate::api::incidents::visibility(&caller);
-    // Headers and action items of every visible incident rank them; the
-    // best are then read whole, so root causes count too.
-    let others = state.store.headers_and_action_items(&visible).await?;
-    let shortlist = debrief_core::similar::similar(&doc, &others, SIMILAR_LIMIT * 4);
-    let mut full = Vec::with_capacity(shortlist.len());
-    for s in shortlist {
-        full.push(state.store.get(&key(&s.key)?).await?);
-    }
-    let found = debrief_core::similar::similar(&doc, &full, SIMILAR_LIMIT);
+    let found: Vec<_> = state
+        .store
+        .similar_to(&doc, &visible, SIMILAR_LIMIT)
+        .await?
+        .into_iter()
+        .map(|s| s.found)
+        .collect();
     Ok(Json(found).into_response())
 }

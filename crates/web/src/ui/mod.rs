@@ -10,11 +10,17 @@
 //! that htmx requests send (set once on `<body hx-headers>`).
 
 pub mod account;
+pub mod actions;
 pub mod admin;
+pub mod feeds;
 pub mod incident;
 pub mod incidents;
+pub mod knowledge;
 pub mod metrics;
 pub mod pages;
+pub mod search;
+pub mod tracker;
+pub mod webhooks;
 
 use std::sync::LazyLock;
 

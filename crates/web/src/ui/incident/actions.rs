@@ -2,6 +2,12 @@
 //! status and the success-criteria checklist; overdue items stand out. Rows
 //! change status and tick criteria in place; "Edit" opens the item's form in
 //! the section's edit panel.
+//!
+//! A complete item also has a "Verify" form: effective or not, with
+//! evidence. It applies the core rule ([`debrief_core::followup::verify`]:
+//! effective needs every success criterion met, either verdict needs
+//! evidence) and saves through the same item update as every other change
+//! here; a refusal is shown in the item's own form, with the evidence kept.
 
 use askama::Template;
 use axum::Form;
@@ -61,6 +67,19 @@ pub struct ActionRow {
     pub open: bool,
     /// The coach's notes on this item.
     pub notes: Vec<super::review::CoachNote>,
+    /// Whether a verdict may be given: complete (either verdict) or
+    /// verified (a later failure).
+    pub can_verify: bool,
+    /// The verdict so far: "effective", "ineffective" or empty.
+    pub verdict: &'static str,
+    /// Its evidence and day, or empty.
+    pub verdict_note: String,
+    /// The verify form's input after a refusal.
+    pub verify_evidence: String,
+    /// Whether "not effective" was chosen in the refused form.
+    pub verify_ineffective: bool,
+    /// Why the verdict was refused.
+    pub verify_errors: Vec<String>,
 }
 
 /// An action item form's input (add or edit), kept on error.
@@ -91,6 +110,15 @@ pub struct ActionForm {
     /// address, never the body).
     #[serde(skip)]
     pub open: String,
+    /// The item a refused verdict was for (never from the body).
+    #[serde(skip)]
+    pub verifying: String,
+    /// The refused verdict: `effective` or `ineffective`.
+    #[serde(skip)]
+    pub verdict: String,
+    /// The refused verdict's evidence.
+    #[serde(skip)]
+    pub evidence: String,
 }
 
 impl ActionForm {
@@ -111,7 +139,7 @@ impl ActionForm {
                 .collect::<Vec<_>>()
                 .join("\n"),
             editing: a.id.to_string(),
-            open: String::new(),
+            ..Self::default()
         }
     }
 
@@ -304,10 +332,42 @@ impl ActionsView {
                     overdue: a.is_overdue(today),
                     open: false,
                     notes: Vec::new(),
+                    can_verify: matches!(a.status, ActionStatus::Complete | ActionStatus::Verified),
+                    verdict: match &a.verification {
+                        Some(v) if v.effective => "effective",
+                        Some(_) => "ineffective",
+                        None => "",
+                    },
+                    verdict_note: a
+                        .verification
+                        .as_ref()
+                        .map(|v| format!("{} ({})", v.evidence, day(v.on)))
+                        .unwrap_or_default(),
+                    verify_evidence: String::new(),
+                    // A verified fix can only be found to have failed since.
+                    verify_ineffective: a.status == ActionStatus::Verified,
+                    verify_errors: Vec::new(),
                 }
             })
             .collect();
         let mut errors = r.map(|r| r.errors.clone()).unwrap_or_default();
+        let mut rows = rows;
+        // A refused verdict is shown in its own row's form, not above the
+        // table or in the add form.
+        if let Some(Input::Action(f)) = r.map(|r| &r.input)
+            && !f.verifying.is_empty()
+        {
+            let errors = std::mem::take(&mut errors);
+            if let Some(row) = rows.iter_mut().find(|row| row.id == f.verifying) {
+                row.verify_evidence = f.evidence.clone();
+                row.verify_ineffective = f.verdict == "ineffective";
+                row.verify_errors = errors
+                    .0
+                    .iter()
+                    .map(|(field, m)| format!("{field}: {m}"))
+                    .collect();
+            }
+        }
         let mut form = ActionForm::blank(version.to_string());
         let mut editing = None;
         match r.map(|r| &r.input) {
@@ -317,7 +377,6 @@ impl ActionsView {
             Some(Input::Action(f)) if f.open.is_empty() => form = f.clone(),
             _ => {}
         }
-        let mut rows = rows;
         if let Some(Input::Action(f)) = r.map(|r| &r.input) {
             for row in &mut rows {
                 row.open = row.id == f.open;
@@ -457,6 +516,55 @@ pub async fn toggle_criterion(
     .await?;
     let kept = ActionForm {
         open: id.to_string(),
+        ..ActionForm::blank(form.version.clone())
+    };
+    let sub = Submission::new(Part::Actions, form.version.clone(), Input::Action(kept));
+    answer(&state, &caller, &headers, &raw, sub, result).await
+}
+
+/// The verify form of one row.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VerifyForm {
+    /// The incident version the form was rendered from.
+    pub version: String,
+    /// `effective` or `ineffective`.
+    pub verdict: String,
+    /// What shows it.
+    pub evidence: String,
+}
+
+/// `POST /incidents/{key}/actions/{id}/verify`: gives a complete action
+/// item a verdict (see the module documentation).
+pub async fn verify_action(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path((raw, raw_id)): Path<(String, String)>,
+    Form(form): Form<VerifyForm>,
+) -> Result<Response, PageError> {
+    let id = item_id(&raw_id)?;
+    let now = state.clock.now();
+    let effective = match form.verdict.as_str() {
+        "effective" => Some(true),
+        "ineffective" => Some(false),
+        _ => None,
+    };
+    let result = change_item(&state, &caller, &raw, &form.version, id, |item| {
+        let Some(effective) = effective else {
+            let mut errs = debrief_core::ValidationErrors::default();
+            errs.push("verdict", "choose effective or not effective");
+            return Err(StoreError::Invalid(errs));
+        };
+        debrief_core::followup::verify(item, effective, &form.evidence, now)
+            .map_err(StoreError::Invalid)
+    })
+    .await?;
+    let kept = ActionForm {
+        open: id.to_string(),
+        verifying: id.to_string(),
+        verdict: form.verdict.clone(),
+        evidence: form.evidence.clone(),
         ..ActionForm::blank(form.version.clone())
     };
     let sub = Submission::new(Part::Actions, form.version.clone(), Input::Action(kept));

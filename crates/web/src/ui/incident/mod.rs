@@ -37,6 +37,7 @@ pub mod head;
 pub mod items;
 pub mod learning;
 pub mod review;
+pub mod similar;
 pub mod timeline;
 
 use askama::Template;
