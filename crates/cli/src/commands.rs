@@ -257,13 +257,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Webhooks: the due-date scanner and the delivery dispatcher run beside
     // the server on the system clock and stop with it. Requests only write
     // the outbox, so a target that hangs never holds one up.
+    let public_url = debrief_notify::worker::public_url_from_env();
     let notifier = {
         let store = store.clone();
+        let public_url = public_url.clone();
         tokio::spawn(async move {
             let run = debrief_notify::worker::run(
                 store,
                 std::sync::Arc::new(debrief_notify::SystemClock),
-                debrief_notify::worker::WorkerConfig::from_env(),
+                debrief_notify::worker::WorkerConfig::from_env(public_url),
                 std::future::pending(),
             );
             if let Err(e) = run.await {
@@ -275,6 +277,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     state.secure_cookies = config.secure_cookies;
     state.require_admin_mfa = config.require_admin_mfa;
     state.guide = std::sync::Arc::new(config.guide()?);
+    state.public_url = public_url;
     let app = debrief_web::router(state);
     // Connection info gives handlers the peer address for the audit trail
     // and the per-address login throttle.

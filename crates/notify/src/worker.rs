@@ -40,22 +40,13 @@ impl Default for WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// The defaults, with two settings from the environment:
-    /// `DEBRIEF_PUBLIC_URL` (the server's public base URL, for links in
-    /// payloads) and `DEBRIEF_WEBHOOK_DUE_SOON_DAYS` (the "due soon"
-    /// window). A value that does not parse is ignored with a warning.
-    pub fn from_env() -> Self {
+    /// The defaults, with `public_url` (the server's public base URL, for
+    /// links in payloads; see [`public_url_from_env`]) and
+    /// `DEBRIEF_WEBHOOK_DUE_SOON_DAYS` (the "due soon" window) from the
+    /// environment. A value that does not parse is ignored with a warning.
+    pub fn from_env(public_url: Option<String>) -> Self {
         let mut c = WorkerConfig::default();
-        if let Ok(url) = std::env::var("DEBRIEF_PUBLIC_URL") {
-            let url = url.trim();
-            if url.starts_with("http://") || url.starts_with("https://") {
-                c.dispatch.public_url = Some(url.to_owned());
-            } else if !url.is_empty() {
-                tracing::warn!(
-                    "DEBRIEF_PUBLIC_URL is not an http(s) URL; links in webhooks stay relative"
-                );
-            }
-        }
+        c.dispatch.public_url = public_url;
         if let Ok(days) = std::env::var("DEBRIEF_WEBHOOK_DUE_SOON_DAYS") {
             match days.trim().parse() {
                 Ok(d) => c.due_window_days = d,
@@ -103,5 +94,21 @@ pub async fn run(
                 tracing::warn!(error = %e, "webhook dispatch failed");
             }
         }
+    }
+}
+
+/// `DEBRIEF_PUBLIC_URL` when it is an http(s) URL: the one setting for
+/// absolute links, in webhook payloads and in the web service's exports and
+/// feeds alike. Anything else is ignored with a warning.
+pub fn public_url_from_env() -> Option<String> {
+    let url = std::env::var("DEBRIEF_PUBLIC_URL").ok()?;
+    let url = url.trim().trim_end_matches('/');
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Some(url.to_owned())
+    } else {
+        if !url.is_empty() {
+            tracing::warn!("DEBRIEF_PUBLIC_URL is not an http(s) URL; links stay relative");
+        }
+        None
     }
 }

@@ -81,13 +81,10 @@ impl Store {
                 .await?;
             ids.extend(found.into_iter().filter(|id| seen.insert(*id)));
         }
-        let words = signal_words(doc);
-        if !words.is_empty() {
-            let found = self
-                .text_candidates(&txn, &words, doc, start, visibility, TEXT_CANDIDATES)
-                .await?;
-            ids.extend(found.into_iter().filter(|id| seen.insert(*id)));
-        }
+        let found = self
+            .technique_candidates(&txn, doc, start, visibility, TEXT_CANDIDATES)
+            .await?;
+        ids.extend(found.into_iter().filter(|id| seen.insert(*id)));
         if ids.is_empty() {
             txn.commit().await?;
             return Ok(Vec::new());
@@ -148,13 +145,13 @@ impl Store {
             .collect())
     }
 
-    /// Earlier incidents sharing any of `words`, best first. Until the
-    /// full-text index is there, this matches the ATT&CK technique ids in
-    /// the header, which need no index to stay cheap enough.
-    async fn text_candidates(
+    /// Earlier incidents sharing an ATT&CK technique (by parent id) with
+    /// `doc`, newest first. A match on the header's JSON column: a scan, but
+    /// a cheap one; candidates by shared words through the full-text index
+    /// are the next step (see the module docs).
+    async fn technique_candidates(
         &self,
         txn: &sea_orm::DatabaseTransaction,
-        _words: &[String],
         doc: &PostMortem,
         start: Option<chrono::DateTime<chrono::Utc>>,
         visibility: &Visibility,
@@ -192,29 +189,4 @@ impl Store {
             .all(txn)
             .await?)
     }
-}
-
-/// The words of `doc` that the similarity score compares beyond its
-/// category: technique ids, systems, attack vectors and root causes.
-fn signal_words(doc: &PostMortem) -> Vec<String> {
-    let mut out: BTreeSet<String> = BTreeSet::new();
-    for t in &doc.attack_techniques {
-        out.insert(t.as_str().to_owned());
-    }
-    for s in &doc.impact.systems_affected {
-        out.insert(s.to_lowercase());
-    }
-    for text in doc
-        .attack_vectors
-        .iter()
-        .map(String::as_str)
-        .chain(doc.root_causes.iter().map(|r| r.title.as_str()))
-    {
-        for w in text.split(|c: char| !c.is_alphanumeric()) {
-            if w.len() > 3 {
-                out.insert(w.to_lowercase());
-            }
-        }
-    }
-    out.into_iter().collect()
 }

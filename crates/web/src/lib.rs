@@ -70,6 +70,10 @@ pub struct AppState {
     pub documents: cache::DocumentCache,
     /// Response targets and process deadlines for guided reviews.
     pub guide: Arc<debrief_core::review::Guide>,
+    /// The server's public origin (`DEBRIEF_PUBLIC_URL`, e.g.
+    /// `https://debrief.example.com`) for absolute links in exports and
+    /// feeds; when absent they are built from the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -88,6 +92,7 @@ impl AppState {
             secure_cookies: false,
             documents: cache::DocumentCache::default(),
             guide: Arc::default(),
+            public_url: None,
         }
     }
 }

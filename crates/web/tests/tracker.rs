@@ -653,3 +653,23 @@ async fn the_openapi_document_describes_the_tracker_and_feed_routes_completely()
         assert!(seen.contains(name), "{name} not reached: {seen:?}");
     }
 }
+
+#[tokio::test]
+async fn a_configured_public_url_wins_over_the_host_header_in_links() {
+    let app = App::new().await;
+    let mut state = AppState::with_clock(app.store.clone(), Arc::new(FixedClock(app.ctx.now)));
+    state.public_url = Some("https://debrief.example.com".into());
+    let app = App {
+        router: router(state),
+        ..app
+    };
+    let r = app.get("viewer", "/api/v1/action-items/export.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text
+            .contains("Link: https://debrief.example.com/incidents/INC-2025-0201"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("http://debrief.example/"));
+}

@@ -85,9 +85,13 @@ impl ExportParams {
     }
 }
 
-/// The origin links should start with, from the `Host` header; empty (links
-/// relative to the server) when there is none or it is not a plain host.
+/// The origin links should start with: the configured public URL, else from
+/// the `Host` header; empty (links relative to the server) when there is
+/// none or it is not a plain host.
 pub fn link_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
